@@ -1,0 +1,32 @@
+"""symbackprop: verified, step-by-step backpropagation worked solutions.
+
+The pipeline is a chain of pure stages — load spec (spec.py) -> build the symbolic network
+(network.py) -> derive every step (derive.py), train numerically (numeric.py) and cross-check
+(verify.py) -> render (view.py, render.py) — and this module is its public face::
+
+    import symbackprop
+    solution = symbackprop.solve("mazur")            # a spec file, an example name, or a dict
+    markdown = symbackprop.render(solution, "md")    # or "tex", "json"
+    paths = symbackprop.write(solution, ["md", "tex"], "output")
+
+Names are imported on first use (PEP 562), so ``import symbackprop`` does not load SymPy.
+"""
+
+from importlib import import_module
+
+from .errors import SpecError, SymbackpropError, VerificationError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "solve": "solution", "Solution": "solution", "render": "render", "write": "output",
+    "load_spec": "spec", "example_names": "spec", "Spec": "spec",
+}
+
+__all__ = ["SpecError", "SymbackpropError", "VerificationError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'symbackprop' has no attribute {name!r}")

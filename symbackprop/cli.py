@@ -1,0 +1,113 @@
+"""The command line: each command parses, calls one library function, and reports.
+
+Quiet by default: ``solve`` prints only the paths it wrote. Errors are one line on stderr; the exit
+status is the error class's ``exit_status`` (2 for bad input, 3 for a failed internal cross-check).
+SymPy is imported only by the commands that need it, so ``--help`` and ``--version`` are instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+from . import __version__
+from .errors import SymbackpropError
+
+EXAMPLES = """examples:
+  symbackprop solve mazur                       worked solution of Mazur's example in output/
+  symbackprop solve net.yaml -f md,tex,json,pdf -o solutions
+  symbackprop solve mazur --notation nielsen --precision 4
+  symbackprop solve course --symbolic           formulas only, for lecture notes
+  symbackprop examples                          list the built-in examples
+
+exit status: 0 success, 1 LaTeX failed, 2 bad input or missing tool, 3 internal cross-check failed
+"""
+
+
+def _formats(text: str) -> list[str]:
+    from .output import OUTPUT_FORMATS  # noqa: PLC0415 - kept out of --help's start-up
+
+    formats = [f.strip().lower() for f in text.split(",") if f.strip()]
+    bad = [f for f in formats if f not in OUTPUT_FORMATS]
+    if bad or not formats:
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list of {', '.join(OUTPUT_FORMATS)}")
+    return formats
+
+
+def _precision(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 15:
+        raise argparse.ArgumentTypeError("expected a whole number of decimal places from 1 to 15")
+    return int(text)
+
+
+def _iterations(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("expected a whole number of at least 1")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symbackprop",
+        description="Verified, step-by-step backpropagation worked solutions from a small network spec.",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    solve = commands.add_parser("solve", help="write the worked solution of a spec", epilog=EXAMPLES,
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                description="Derive, verify and write the worked solution of SPEC.")
+    solve.add_argument("spec", metavar="SPEC|EXAMPLE", help="a .yaml/.yml/.toml/.json spec, or an example name")
+    solve.add_argument("-f", "--format", dest="formats", type=_formats, default=["md", "tex"],
+                       help="comma-separated: md, tex, json, pdf (default: md,tex)")
+    solve.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output)")
+    solve.add_argument("--notation", help="mazur, nielsen, course or indexed (default: the spec's, else nielsen)")
+    solve.add_argument("--precision", type=_precision, default=9, metavar="P",
+                       help="decimal places shown in documents (default 9); JSON is never rounded")
+    solve.add_argument("--iterations", type=_iterations, metavar="N", help="iterations to run (overrides the spec)")
+    solve.add_argument("--symbolic", action="store_true", help="formulas only, no numbers (lecture notes)")
+    solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")
+    solve.set_defaults(run=run_solve)
+
+    examples = commands.add_parser("examples", help="list the built-in examples")
+    examples.set_defaults(run=run_examples)
+    return parser
+
+
+def run_solve(args: argparse.Namespace) -> int:
+    from .output import write
+    from .solution import solve
+
+    solution = solve(args.spec, notation=args.notation, iterations=args.iterations)
+    paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
+                  template_dir=args.template_dir)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def run_examples(args: argparse.Namespace) -> int:
+    from .spec import example_names, load_spec
+
+    for name in example_names():
+        spec = load_spec(name)
+        print(f"{name:<10} {'-'.join(map(str, spec.widths)):<10} {spec.title or ''}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    run: Callable[[argparse.Namespace], int] = args.run
+    try:
+        return run(args)
+    except SymbackpropError as exc:
+        print(f"symbackprop: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("symbackprop: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

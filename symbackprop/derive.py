@@ -1,0 +1,248 @@
+"""Stage 3: derive the worked solution of the first update step, recorded as data.
+
+Every line of a worked solution is a :class:`Step`: a left-hand side (a symbol, or an unevaluated
+partial derivative such as dE/dw5), its symbolic forms from general to specific, the last form with
+numbers in place of symbols, and the value. Values come from SymPy evaluating that last form, one
+local factor at a time (micrograd-style: forward values, then local derivatives in reverse order),
+so the cost grows linearly with the number of weights. verify.py checks every value against two
+computations that share nothing with this module.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+from sympy.core.parameters import evaluate
+
+from .network import Parameter, SymbolicNetwork
+from .notation import NOTATIONS
+from .quantities import ELLIPSIS, number
+
+
+@dataclass(frozen=True)
+class Step:
+    lhs: sp.Expr
+    forms: tuple[sp.Expr, ...]
+    numeric: sp.Expr | None  # the last form with numbers substituted; None for a definition only
+    value: float | None
+
+
+@dataclass(frozen=True)
+class NeuronForward:
+    layer: int
+    index: int
+    net: Step
+    out: Step
+
+
+@dataclass(frozen=True)
+class SampleForward:
+    sample: int
+    neurons: tuple[NeuronForward, ...]
+    terms: tuple[Step, ...]  # one per output; empty when there is a single output
+    error: Step
+
+
+@dataclass(frozen=True)
+class NeuronBackward:
+    layer: int
+    index: int
+    sample: int
+    paths: tuple[Step, ...]  # d net_m / d out_j for each neuron m above (hidden neurons only)
+    grad_out: Step  # dE/d out_j
+    slope: Step  # d out_j / d net_j
+    delta: Step  # dE/d net_j
+
+
+@dataclass(frozen=True)
+class ParameterDerivation:
+    parameter: Parameter
+    local: tuple[Step, ...]  # d net_j / d theta, per sample and reached neuron
+    chains: tuple[Step, ...]  # dE_s/d theta, one per sample of the update
+    gradient: Step  # what the update uses
+    update: Step | None  # None when the parameter is not updated (biases with update_biases off)
+
+
+@dataclass(frozen=True)
+class LayerBackward:
+    layer: int
+    error_forms: tuple[Step, ...]  # the expanded error of each sample (output layer only)
+    neurons: tuple[NeuronBackward, ...]
+    parameters: tuple[ParameterDerivation, ...]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    forward: tuple[SampleForward, ...]
+    error: Step  # the total error at the initial parameters
+    update_samples: tuple[int, ...]  # the samples the first update uses
+    backward: tuple[LayerBackward, ...]  # output layer first
+    values: dict  # every recorded value, by symbol or derivative
+
+
+class Values:
+    """Numbers known so far: a SymPy Float to evaluate with, a number symbol to show."""
+
+    def __init__(self, given: dict):
+        self.plain: dict = {}
+        self._floats: dict = {}
+        self._shown: dict = {}
+        for key, value in given.items():
+            self.record(key, value)
+
+    def record(self, key, value: float) -> None:
+        self.plain[key] = value
+        self._floats[key] = sp.Float(value)
+        self._shown[key] = number(value)
+
+    def step(self, lhs, *forms, aliases=()) -> Step:
+        """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
+        last = forms[-1]
+        with evaluate(False):
+            numeric = last.xreplace(self._shown)
+        value = float(last.xreplace(self._floats))
+        for key in (lhs, *aliases):
+            self.record(key, value)
+        return Step(lhs, tuple(forms), numeric, value)
+
+
+def partial(f, x) -> sp.Derivative:
+    return sp.Derivative(f, x, evaluate=False)
+
+
+def add(*terms) -> sp.Expr:
+    with evaluate(False):
+        return terms[0] if len(terms) == 1 else sp.Add(*terms)
+
+
+def mul(*factors) -> sp.Expr:
+    with evaluate(False):
+        return sp.Mul(*factors)
+
+
+def with_zeros(term, position: int, count: int) -> sp.Expr:
+    """``term`` among ``count`` terms of a sum, the others differentiated to 0 (``0 + term + 0``).
+
+    Runs of more than two zeros are shortened to ``0 + ... + 0`` to keep wide layers readable.
+    """
+    def zeros(n):
+        return [sp.Integer(0)] * n if n <= 2 else [sp.Integer(0), ELLIPSIS, sp.Integer(0)]
+
+    return add(*zeros(position - 1), term, *zeros(count - position))
+
+
+def derive(network: SymbolicNetwork) -> Derivation:
+    values = Values(network.given_values())
+    samples = tuple(range(1, network.sample_count + 1))
+    forward = tuple(_forward(network, values, s) for s in samples)
+    error = forward[0].error
+    if len(samples) > 1:
+        factor = network.reduction_factor(len(samples))
+        error = values.step(network.error(None), mul(factor, add(*(network.error(s) for s in samples))))
+    update_samples = samples if network.spec.mode == "batch" else (1,)
+    backward = []
+    for layer in range(network.depth, 0, -1):
+        backward.append(_backward_layer(network, values, layer, update_samples))
+    return Derivation(forward, error, update_samples, tuple(backward), values.plain)
+
+
+def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
+    weight_first = NOTATIONS[network.spec.notation].weight_first
+    neurons = []
+    for layer in range(1, network.depth + 1):
+        rule, alpha = network.activation(layer)
+        for j in range(1, network.widths[layer] + 1):
+            pairs = [(network.weight(layer, j, k), network.out(layer - 1, k, s))
+                     for k in range(1, network.widths[layer - 1] + 1)]
+            bias = network.bias(layer, j)
+            if bias:
+                pairs.append((bias.symbol, sp.Integer(1)))
+            terms = [mul(w, a) if weight_first else mul(a, w) for w, a in pairs]
+            net = values.step(network.net(layer, j, s), add(*terms))
+            out = values.step(network.out(layer, j, s), rule.formula(network.net(layer, j, s), alpha))
+            neurons.append(NeuronForward(layer, j, net, out))
+    loss, n = network.loss, network.outputs
+    term_forms = [loss.term(network.target(j, s), network.out(network.depth, j, s), n) for j in range(1, n + 1)]
+    if n == 1:
+        return SampleForward(s, tuple(neurons), (), values.step(network.error(s), term_forms[0]))
+    terms = tuple(values.step(network.term(j, s), form) for j, form in enumerate(term_forms, start=1))
+    error = values.step(network.error(s), add(*(network.term(j, s) for j in range(1, n + 1))))
+    return SampleForward(s, tuple(neurons), terms, error)
+
+
+def _backward_layer(network: SymbolicNetwork, values: Values, layer: int, samples) -> LayerBackward:
+    error_forms, neurons = [], []
+    for s in samples:
+        if layer == network.depth:
+            error_forms.append(Step(network.error(s), (_expanded_error(network, s),), None, None))
+        for j in range(1, network.widths[layer] + 1):
+            neurons.append(_backward_neuron(network, values, layer, j, s))
+    parameters = tuple(
+        _parameter(network, values, p, samples) for p in network.parameters if p.quantity.layer == layer
+    )
+    return LayerBackward(layer, tuple(error_forms), tuple(neurons), parameters)
+
+
+def _expanded_error(network: SymbolicNetwork, s: int) -> sp.Expr:
+    loss, n, depth = network.loss, network.outputs, network.depth
+    return add(*(loss.term(network.target(j, s), network.out(depth, j, s), n) for j in range(1, n + 1)))
+
+
+def _backward_neuron(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int) -> NeuronBackward:
+    error, out, net = network.error(s), network.out(layer, j, s), network.net(layer, j, s)
+    paths = ()
+    if layer == network.depth:
+        loss, t, n = network.loss, network.target(j, s), network.outputs
+        grad_out = values.step(partial(error, out), with_zeros(loss.power_rule(t, out, n), j, n), loss.slope(t, out, n))
+    else:
+        above = range(1, network.widths[layer + 1] + 1)
+        use_updated = network.spec.hidden_deltas == "updated"
+        weights = [network.weight(layer + 1, m, j, updated=use_updated) for m in above]
+        nets_above = [network.net(layer + 1, m, s) for m in above]
+        paths = tuple(values.step(partial(z, out), w) for z, w in zip(nets_above, weights))
+        grad_out = values.step(
+            partial(error, out),
+            add(*(mul(partial(error, z), partial(z, out)) for z in nets_above)),
+            add(*(mul(network.delta(layer + 1, m, s), w) for m, w in zip(above, weights))),
+        )
+    rule, alpha = network.activation(layer)
+    slope = values.step(partial(out, net), rule.slope(net, out, alpha))
+    delta = values.step(network.delta(layer, j, s), partial(error, net), mul(partial(error, out), partial(out, net)),
+                        aliases=(partial(error, net),))
+    return NeuronBackward(layer, j, s, paths, grad_out, slope, delta)
+
+
+def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) -> ParameterDerivation:
+    theta, layer = p.symbol, p.quantity.layer
+    local, chains = [], []
+    for s in samples:
+        error = network.error(s)
+        factors = []
+        for j in p.reaches:
+            net, out = network.net(layer, j, s), network.out(layer, j, s)
+            local.append(_local_step(network, values, p, j, s))
+            factors.append(mul(partial(error, out), partial(out, net), partial(net, theta)))
+        chains.append(values.step(partial(error, theta), add(*factors)))
+    gradient = chains[0]
+    if len(samples) > 1:
+        factor = network.reduction_factor(len(samples))
+        gradient = values.step(partial(network.error(None), theta), mul(factor, add(*(c.lhs for c in chains))))
+    update = None
+    if not p.is_bias or network.spec.update_biases:
+        with evaluate(False):
+            form = theta - network.rate * gradient.lhs
+        update = values.step(p.updated_symbol, form)
+    return ParameterDerivation(p, tuple(local), tuple(chains), gradient, update)
+
+
+def _local_step(network: SymbolicNetwork, values: Values, p: Parameter, j: int, s: int) -> Step:
+    """d net_j / d theta by the power rule: ``1 * out_k * w^{1-1} + 0 + 0`` = out_k."""
+    lhs = partial(network.net(p.quantity.layer, j, s), p.symbol)
+    if p.is_bias:
+        return values.step(lhs, sp.Integer(1))
+    layer, k = p.quantity.layer, p.quantity.source
+    source = network.out(layer - 1, k, s)
+    count = network.widths[layer - 1] + (1 if network.bias(layer, j) else 0)
+    power = mul(sp.Integer(1), source, sp.Pow(p.symbol, add(sp.Integer(1), sp.Integer(-1)), evaluate=False))
+    return values.step(lhs, with_zeros(power, k, count), source)

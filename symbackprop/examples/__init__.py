@@ -1,0 +1,1 @@
+"""Built-in example specs, usable by name (symbackprop examples)."""

@@ -1,0 +1,143 @@
+"""Stage 2: the network as SymPy symbols and expressions.
+
+Each neuron gets its own ``net`` and ``out`` symbols per sample, and its net input is an expression
+in the symbols of the layer below. Keeping one symbol per neuron (rather than substituting layer into
+layer) keeps every local derivative small, so deriving a worked solution costs time linear in the
+number of weights. The fully substituted error, needed only for the independent ``sympy.diff``
+check, is built on request by :meth:`SymbolicNetwork.full_error`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import sympy as sp
+
+from .quantities import Quantity, symbol
+from .rules import ACTIVATIONS, LOSSES, REDUCTIONS
+from .spec import Spec
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One weight or bias. A shared bias reaches every neuron of its layer."""
+
+    quantity: Quantity
+    value: float
+    reaches: tuple[int, ...]  # neurons of ``quantity.layer`` whose net input contains it
+
+    @property
+    def symbol(self) -> sp.Symbol:
+        return symbol(self.quantity)
+
+    @property
+    def updated_symbol(self) -> sp.Symbol:
+        return symbol(self.quantity.as_updated())
+
+    @property
+    def is_bias(self) -> bool:
+        return self.quantity.kind == "bias"
+
+
+def bias_kind(bias) -> str:
+    return "none" if bias is None else "shared" if isinstance(bias, float) else "per_neuron"
+
+
+class SymbolicNetwork:
+    def __init__(self, spec: Spec):
+        self.spec = spec
+        self.depth = len(spec.layers)
+        self.widths = spec.widths
+        self.outputs = self.widths[-1]
+        self.parameters = tuple(self._parameters())
+        self._bias = {(p.quantity.layer, j): p for p in self.parameters if p.is_bias for j in p.reaches}
+
+    def _parameters(self):
+        for l, layer in enumerate(self.spec.layers, start=1):
+            for j, row in enumerate(layer.weights, start=1):
+                for k, value in enumerate(row, start=1):
+                    yield Parameter(Quantity("weight", l, j, k), value, (j,))
+            kind = bias_kind(layer.bias)
+            if kind == "shared":
+                yield Parameter(Quantity("bias", l), layer.bias, tuple(range(1, layer.width + 1)))
+            elif kind == "per_neuron":
+                for j, value in enumerate(layer.bias, start=1):
+                    yield Parameter(Quantity("bias", l, j), value, (j,))
+
+    @property
+    def sample_count(self) -> int:
+        return len(self.spec.samples)
+
+    # -- symbols ------------------------------------------------------------------------------
+    def out(self, layer: int, j: int, s: int) -> sp.Symbol:
+        if layer == 0:
+            return symbol(Quantity("input", 0, j, sample=s))
+        return symbol(Quantity("out", layer, j, sample=s))
+
+    def net(self, layer: int, j: int, s: int) -> sp.Symbol:
+        return symbol(Quantity("net", layer, j, sample=s))
+
+    def target(self, j: int, s: int) -> sp.Symbol:
+        return symbol(Quantity("target", None, j, sample=s))
+
+    def term(self, j: int, s: int) -> sp.Symbol:
+        return symbol(Quantity("term", None, j, sample=s))
+
+    def delta(self, layer: int, j: int, s: int) -> sp.Symbol:
+        return symbol(Quantity("delta", layer, j, sample=s))
+
+    def error(self, s: int | None) -> sp.Symbol:
+        """Sample s's error; with one sample (or s None) the total error E."""
+        return symbol(Quantity("error", sample=s if self.sample_count > 1 else None))
+
+    @cached_property
+    def rate(self) -> sp.Symbol:
+        return symbol(Quantity("rate"))
+
+    def weight(self, layer: int, j: int, k: int, updated: bool = False) -> sp.Symbol:
+        return symbol(Quantity("weight", layer, j, k, updated=updated))
+
+    def bias(self, layer: int, j: int) -> Parameter | None:
+        return self._bias.get((layer, j))
+
+    # -- values and expressions ----------------------------------------------------------------
+    def given_values(self) -> dict[sp.Symbol, float]:
+        """Inputs, targets, parameters and learning rate: everything the spec fixes."""
+        values = {p.symbol: p.value for p in self.parameters}
+        values[self.rate] = self.spec.learning_rate
+        for s, sample in enumerate(self.spec.samples, start=1):
+            values.update({self.out(0, k, s): x for k, x in enumerate(sample.inputs, start=1)})
+            values.update({self.target(j, s): t for j, t in enumerate(sample.targets, start=1)})
+        return values
+
+    def activation(self, layer: int):
+        spec_layer = self.spec.layers[layer - 1]
+        return ACTIVATIONS[spec_layer.activation], spec_layer.alpha
+
+    @property
+    def loss(self):
+        return LOSSES[self.spec.loss]
+
+    def reduction_factor(self, m: int) -> sp.Rational:
+        return REDUCTIONS[self.spec.reduction](m)
+
+    def full_error(self, samples: tuple[int, ...]) -> sp.Expr:
+        """The error over ``samples`` as one expression in inputs, targets and parameters.
+
+        Its size grows with the product of the layer widths, so it is only built for networks
+        small enough that ``sympy.diff`` of it stays cheap (see verify.py).
+        """
+        total = sp.Integer(0)
+        for s in samples:
+            outs = [self.out(0, k, s) for k in range(1, self.widths[0] + 1)]
+            for layer in range(1, self.depth + 1):
+                rule, alpha = self.activation(layer)
+                nets = []
+                for j in range(1, self.widths[layer] + 1):
+                    net = sum((self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)), sp.Integer(0))
+                    bias = self.bias(layer, j)
+                    nets.append(net + (bias.symbol if bias else 0))
+                outs = [rule.formula(z, alpha) for z in nets]
+            total += sum(self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1))
+        return self.reduction_factor(len(samples)) * total

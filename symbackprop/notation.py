@@ -1,0 +1,156 @@
+"""Notations as data: one table of LaTeX label formats per notation (DESIGN.md section 4).
+
+A format may use ``{l}`` (layer), ``{j}``/``{k}`` (neuron indices from 1), ``{j0}``/``{k0}`` (from 0),
+``{n}`` (the parameter's running number, layer by layer and row by row), ``{tag}`` (a neuron's name
+such as ``h1`` or ``o2``) and ``{sep}`` (a comma between two indices once either can reach 10).
+Labels are unique for any depth and width; the tests check that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .quantities import Quantity
+
+
+def _mazur_tag(layer: int, j: int, depth: int) -> str:
+    """Mazur's neuron names: i1 for inputs, o1 for outputs, h1 (or h2,1 with several hidden layers)."""
+    if layer == 0:
+        return f"i{j}"
+    if layer == depth:
+        return f"o{j}"
+    return f"h{j}" if depth == 2 else f"h{layer},{j}"
+
+
+def _plain_tag(layer: int, j: int, depth: int) -> str:
+    return f"{layer},{j}"
+
+
+@dataclass(frozen=True)
+class Notation:
+    formats: dict[str, str]
+    generic: dict[str, str]  # unindexed labels for the rules section
+    weight_first: bool = True  # net input written w*a (Mazur) or a*w (seed 002)
+    wide_formats: dict[str, str] = field(default_factory=dict)  # overrides once a layer has 2+ neurons
+    tag: Callable[[int, int, int], str] = _plain_tag
+
+
+NOTATIONS: dict[str, Notation] = {
+    "mazur": Notation(
+        formats={
+            "input": "i_{{{k}}}", "net": "net_{{{tag}}}", "out": "out_{{{tag}}}",
+            "target": "target_{{{tag}}}", "term": "E_{{{tag}}}", "error": "E_{{total}}",
+            "delta": "\\delta_{{{tag}}}", "weight": "w_{{{n}}}", "bias": "b_{{{n}}}", "rate": "\\eta",
+        },
+        generic={"net": "net", "out": "out", "target": "target", "error": "E_{total}", "input": "i"},
+        tag=_mazur_tag,
+    ),
+    "nielsen": Notation(
+        formats={
+            "input": "x_{{{k}}}", "net": "z^{{{l}}}_{{{j}}}", "out": "a^{{{l}}}_{{{j}}}",
+            "target": "y_{{{j}}}", "term": "C_{{{j}}}", "error": "C",
+            "delta": "\\delta^{{{l}}}_{{{j}}}", "weight": "w^{{{l}}}_{{{j}{sep}{k}}}",
+            "bias": "b^{{{l}}}_{{{j}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
+        },
+        generic={"net": "z", "out": "a", "target": "y", "error": "C", "input": "x"},
+    ),
+    "course": Notation(
+        formats={
+            "input": "x", "net": "z_{{{l}}}", "out": "a_{{{l}}}", "target": "T", "term": "E_{{{j}}}",
+            "error": "E", "delta": "\\delta_{{{l}}}", "weight": "w_{{{n}}}", "bias": "b_{{{n}}}",
+            "rate": "\\eta",
+        },
+        wide_formats={
+            "input": "x_{{{k}}}", "net": "z_{{{l},{j}}}", "out": "a_{{{l},{j}}}", "target": "T_{{{j}}}",
+            "term": "E_{{{j}}}", "delta": "\\delta_{{{l},{j}}}",
+        },
+        generic={"net": "z", "out": "a", "target": "T", "error": "E", "input": "x"},
+        weight_first=False,
+    ),
+    "indexed": Notation(
+        formats={
+            "input": "a_{{0{sep}{k0}}}", "net": "z_{{{l}{sep}{j0}}}", "out": "a_{{{l}{sep}{j0}}}",
+            "target": "t_{{{j}}}", "term": "E_{{{j}}}", "error": "E",
+            "delta": "\\delta_{{{l}{sep}{j0}}}", "weight": "w^{{{l}}}_{{{j0}{sep}{k0}}}",
+            "bias": "b^{{{l}}}_{{{j0}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
+        },
+        generic={"net": "z", "out": "a", "target": "t", "error": "E", "input": "a"},
+    ),
+}
+
+
+class Labels:
+    """Maps a :class:`Quantity` to its LaTeX label for one network in one notation."""
+
+    def __init__(self, notation: str, widths: tuple[int, ...], bias_kinds: tuple[str, ...], samples: int):
+        self.notation = NOTATIONS[notation]
+        self.widths = widths  # neurons per layer, input layer first
+        self.samples = samples
+        self.formats = dict(self.notation.formats)
+        if max(widths) > 1:
+            self.formats.update(self.notation.wide_formats)
+        self.sep = "," if max(widths) >= 10 else ""
+        self.weight_offsets, self.bias_numbers = _numbering(widths, bias_kinds)
+        self._cache: dict[Quantity, str] = {}
+
+    @property
+    def weight_first(self) -> bool:
+        return self.notation.weight_first
+
+    def __call__(self, q: Quantity) -> str:
+        label = self._cache.get(q)
+        if label is None:
+            label = self._cache[q] = self._label(q)
+        return label
+
+    def generic(self, kind: str) -> str:
+        return self.notation.generic[kind]
+
+    def _label(self, q: Quantity) -> str:
+        depth = len(self.widths) - 1
+        kind = q.kind
+        if q.kind == "bias" and q.to is None:
+            kind = "shared_bias" if "shared_bias" in self.formats else "bias"
+        if q.kind in ("target", "term"):
+            layer, j = depth, q.to
+        else:
+            layer, j = q.layer, q.to
+        fields = {
+            "l": layer, "j": j, "k": q.source, "sep": self.sep,
+            "j0": None if j is None else j - 1, "k0": None if q.source is None else q.source - 1,
+            "n": self._number(q), "tag": None if j is None or layer is None else self.notation.tag(layer, j, depth),
+        }
+        if q.kind == "input":
+            fields.update(k=q.to, k0=q.to - 1)
+        label = self.formats[kind].format(**fields)
+        if q.updated:
+            label = f"{{{label}}}^{{+}}" if "^" in label else f"{label}^{{+}}"
+        if q.kind == "error" and q.sample is not None and self.samples > 1:
+            label = f"{label}^{{({q.sample})}}"
+        return label
+
+    def _number(self, q: Quantity) -> int | None:
+        if q.kind == "weight":
+            return self.weight_offsets[q.layer] + (q.to - 1) * self.widths[q.layer - 1] + q.source
+        if q.kind == "bias":
+            return self.bias_numbers[(q.layer, q.to)]
+        return None
+
+
+def _numbering(widths: tuple[int, ...], bias_kinds: tuple[str, ...]):
+    """Running numbers w_1..w_n and b_1..b_m, layer by layer and row by row (Mazur's numbering)."""
+    weight_offsets, bias_numbers = {}, {}
+    weights = biases = 0
+    for layer in range(1, len(widths)):
+        weight_offsets[layer] = weights
+        weights += widths[layer] * widths[layer - 1]
+        kind = bias_kinds[layer - 1]
+        if kind == "shared":
+            biases += 1
+            bias_numbers[(layer, None)] = biases
+        elif kind == "per_neuron":
+            for j in range(1, widths[layer] + 1):
+                biases += 1
+                bias_numbers[(layer, j)] = biases
+    return weight_offsets, bias_numbers

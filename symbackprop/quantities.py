@@ -1,0 +1,66 @@
+"""What a SymPy symbol stands for.
+
+Every symbol the engine creates is named after a :class:`Quantity` (``"weight|2|1|1|"``), so that
+any expression can be printed in any notation by looking its symbols up, and so that the engine
+never depends on how a notation spells things. Numbers shown inside a worked solution
+(``0.15 * 0.05``) are symbols too, of kind ``num``: SymPy keeps them apart instead of multiplying
+them out, and the printer formats them to the chosen precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy as sp
+
+#: Kinds of quantity; a notation has a label format for each (see notation.py).
+KINDS = (
+    "input", "target", "net", "out", "term", "error", "delta", "weight", "bias", "rate",
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    kind: str
+    layer: int | None = None
+    to: int | None = None  # neuron index (1-based) within ``layer``
+    source: int | None = None  # neuron index (1-based) in the layer below, for weights
+    sample: int | None = None  # 1-based, for per-sample values
+    updated: bool = False  # a parameter after the first update step
+
+    def name(self) -> str:
+        fields = (self.layer, self.to, self.source, self.sample)
+        text = "|".join("" if f is None else str(f) for f in fields)
+        return f"{self.kind}{'+' if self.updated else ''}|{text}"
+
+    def as_updated(self) -> "Quantity":
+        return replace(self, updated=True)
+
+
+def symbol(quantity: Quantity) -> sp.Symbol:
+    return sp.Symbol(quantity.name(), real=True)
+
+
+def quantity_of(sym: sp.Symbol) -> Quantity:
+    kind, *fields = sym.name.split("|")
+    updated = kind.endswith("+")
+    numbers = [int(f) if f else None for f in fields]
+    return Quantity(kind.rstrip("+"), *numbers, updated=updated)
+
+
+def number(value: float) -> sp.Symbol:
+    """A number that stays as written inside an expression (see the module docstring)."""
+    return sp.Symbol(f"num|{value!r}", real=True)
+
+
+def number_value(sym: sp.Symbol) -> float | None:
+    return float(sym.name[4:]) if sym.name.startswith("num|") else None
+
+
+#: Stands for the omitted middle of a long sum; printed as an ellipsis.
+ELLIPSIS = sp.Symbol("dots|", real=True)
+
+
+def generic(kind: str, index: str | None = None) -> sp.Symbol:
+    """An unindexed quantity for the rules section (``out``, ``target_k``), labelled by the notation."""
+    return sp.Symbol(f"generic|{kind}|{index or ''}", real=True)

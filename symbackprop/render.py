@@ -1,0 +1,118 @@
+"""Stage 4b: render a Solution as Markdown, LaTeX, JSON or PDF; one function per document kind.
+
+Templates hold presentation only; every string they place comes from view.py. A user's template
+folder is searched first, and the defaults stay reachable as ``default/<name>`` so that a user
+template can ``extends`` a default and override single blocks (as pdoc does).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Callable
+
+from .printing import DEFAULT_PRECISION
+from .quantities import quantity_of
+from .solution import Solution
+from .view import ViewBuilder, labels_for
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    precision: int = DEFAULT_PRECISION
+    symbolic: bool = False
+    template_dir: Path | None = None
+
+
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+}
+_LATEX_SPECIAL = re.compile("|".join(re.escape(c) for c in LATEX_SPECIALS))
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
+
+
+def escape_latex(text: str) -> str:
+    """User text (a title) as literal LaTeX text: specials escaped, never interpreted."""
+    return _LATEX_SPECIAL.sub(lambda m: LATEX_SPECIALS[m.group()], str(text))
+
+
+def escape_markdown(text: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _environment(kind: str, template_dir: Path | None):
+    import jinja2
+
+    default = jinja2.FileSystemLoader(str(resources.files("symbackprop.templates")))
+    loaders = [jinja2.FileSystemLoader(str(template_dir))] if template_dir else []
+    loaders += [default, jinja2.PrefixLoader({"default": default})]
+    delimiters = {}
+    if kind == "tex":  # braces and % are LaTeX syntax; use nbconvert-style delimiters instead
+        delimiters = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
+                          variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
+    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True,
+                             keep_trailing_newline=True, **delimiters)
+    env.filters["escape"] = escape_latex if kind == "tex" else escape_markdown
+    return env
+
+
+def _templated(kind: str, template: str) -> Callable[[Solution, RenderOptions], str]:
+    def render(solution: Solution, options: RenderOptions) -> str:
+        view = ViewBuilder(solution, options.precision, options.symbolic).build()
+        return _environment(kind, options.template_dir).get_template(template).render(view)
+
+    return render
+
+
+def render_json(solution: Solution, options: RenderOptions) -> str:
+    """The machine-readable solution (shared/solution.schema.json): full float64, never rounded."""
+    spec, training, labels = solution.spec, solution.training, labels_for(solution)
+    network = solution.network
+    gradients = {pd.parameter.symbol: pd.gradient.value for lb in solution.derivation.backward for pd in lb.parameters}
+    samples = []
+    for s, (sample, trace) in enumerate(zip(spec.samples, training.initial_traces), start=1):
+        layers = [{"index": l, "neurons": [
+            {"index": j, "label": labels(quantity_of(network.out(l, j, s))), "net": trace.nets[l][j - 1],
+             "out": trace.outs[l][j - 1], "delta": trace.deltas[l][j - 1]}
+            for j in range(1, network.widths[l] + 1)]} for l in range(1, network.depth + 1)]
+        error = solution.derivation.forward[s - 1].error.value
+        samples.append({"inputs": list(sample.inputs), "targets": list(sample.targets), "error": error,
+                        "layers": layers})
+    parameters = [{
+        "kind": p.quantity.kind, "layer": p.quantity.layer, "to": p.quantity.to, "from": p.quantity.source,
+        "label": labels(p.quantity), "value": p.value, "gradient": gradients[p.symbol],
+        "updated": updated, "final": final,
+    } for p, updated, final in zip(network.parameters, training.updated.flat(), training.final.flat())]
+    document = {
+        "schema": "symbackprop-solution/1", "name": spec.name, "title": spec.title, "notation": spec.notation,
+        "loss": spec.loss, "learning_rate": spec.learning_rate, "samples": samples,
+        "error": solution.derivation.error.value, "parameters": parameters, "history": training.history,
+        "verification": {"methods": solution.verification.describe(),
+                         "max_abs_difference": solution.verification.max_abs_difference},
+    }
+    return json.dumps(document, indent=2) + "\n"
+
+
+@dataclass(frozen=True)
+class Format:
+    suffix: str
+    render: Callable[[Solution, RenderOptions], str]
+
+
+FORMATS: dict[str, Format] = {
+    "md": Format(".md", _templated("md", "solution.md.j2")),
+    "tex": Format(".tex", _templated("tex", "solution.tex.j2")),
+    "json": Format(".json", render_json),
+}
+
+
+def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
+           template_dir: str | Path | None = None) -> str:
+    """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string."""
+    options = RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None)
+    return FORMATS[fmt].render(solution, options)

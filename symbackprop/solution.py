@@ -1,0 +1,72 @@
+"""The pipeline: load spec -> build symbolic network -> derive steps -> train -> verify.
+
+:func:`solve` is the library's main entry point; rendering (render.py) is a separate, pure stage that
+turns a :class:`Solution` into documents, so one solve can be rendered in several formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .derive import Derivation, derive
+from .network import SymbolicNetwork
+from .numeric import NumericNetwork, Training
+from .spec import Spec, load_spec, validate
+from .verify import Verification, verify
+
+
+@dataclass(frozen=True)
+class Solution:
+    spec: Spec
+    network: SymbolicNetwork
+    derivation: Derivation
+    training: Training
+    verification: Verification
+
+
+def solve(source: str | Path | Spec | dict, **overrides) -> Solution:
+    """Solve a spec given as a file path, a built-in example name, a mapping, or a :class:`Spec`.
+
+    ``overrides`` replace top-level spec fields (``notation="mazur"``, ``iterations=10``) and are
+    validated like the file's own. Raises SpecError for bad input and VerificationError if two
+    independent computations disagree.
+    """
+    spec = _as_spec(source, overrides)
+    network = SymbolicNetwork(spec)
+    derivation = derive(network)
+    numeric = NumericNetwork(spec)
+    training = numeric.train(spec.iterations)
+    verification = verify(network, derivation, numeric, training)
+    return Solution(spec, network, derivation, training, verification)
+
+
+def _as_spec(source, overrides: dict) -> Spec:
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if isinstance(source, Spec):
+        if not overrides:
+            return source
+        source = _spec_fields(source)
+    if isinstance(source, dict):
+        return validate({**source, **overrides}, default_name=source.get("name", "network"))
+    return load_spec(source, **overrides)
+
+
+def _spec_fields(spec: Spec) -> dict:
+    """A Spec back as spec-file fields, so that overrides are validated by the one validator."""
+    layers = []
+    for layer in spec.layers:
+        activation = layer.activation if layer.alpha is None else {"name": layer.activation, "alpha": layer.alpha}
+        entry = {"activation": activation, "weights": [list(row) for row in layer.weights]}
+        if layer.bias is not None:
+            entry["bias"] = layer.bias if isinstance(layer.bias, float) else list(layer.bias)
+        layers.append(entry)
+    fields = {
+        "name": spec.name, "notation": spec.notation, "layers": layers, "loss": spec.loss,
+        "reduction": spec.reduction, "mode": spec.mode, "learning_rate": spec.learning_rate,
+        "update_biases": spec.update_biases, "hidden_deltas": spec.hidden_deltas, "iterations": spec.iterations,
+        "samples": [{"inputs": list(s.inputs), "targets": list(s.targets)} for s in spec.samples],
+    }
+    if spec.title is not None:
+        fields["title"] = spec.title
+    return fields

@@ -1,0 +1,185 @@
+"""Stage 4a: turn a Solution into a presentation model of printed LaTeX strings.
+
+Every equation is printed once here and shared by the Markdown and LaTeX templates, which only
+place strings. In symbolic mode (lecture notes) the numeric members of each equation are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .derive import Step, partial
+from .network import bias_kind
+from .notation import Labels
+from .printing import SolutionPrinter
+from .quantities import generic
+from .rules import ACTIVATIONS, LOSSES
+from .solution import Solution
+
+#: An equation whose LaTeX source is longer than this is broken into one member per line.
+LINE_LIMIT = 150
+
+LOSS_WORDS = {
+    "half_sse": "half the sum of squared errors",
+    "sse": "the sum of squared errors",
+    "mse": "the mean of squared errors over the outputs",
+}
+
+
+@dataclass(frozen=True)
+class Equation:
+    parts: tuple[str, ...]  # members joined by "=", left-hand side first
+    multiline: bool
+
+
+def labels_for(solution: Solution) -> Labels:
+    spec = solution.spec
+    return Labels(spec.notation, spec.widths, tuple(bias_kind(layer.bias) for layer in spec.layers), len(spec.samples))
+
+
+class ViewBuilder:
+    def __init__(self, solution: Solution, precision: int, symbolic: bool):
+        self.solution = solution
+        self.network = solution.network
+        self.printer = SolutionPrinter(labels_for(solution), precision)
+        self.symbolic = symbolic
+
+    def latex(self, expr) -> str:
+        return self.printer.doprint(expr)
+
+    def number(self, value: float) -> str:
+        return self.printer.number(value)
+
+    def equation(self, step: Step) -> Equation:
+        parts = [self.latex(step.lhs), *(self.latex(f) for f in step.forms)]
+        if not self.symbolic and step.numeric is not None:
+            parts += [self.latex(step.numeric), self.number(step.value)]
+        kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
+        return Equation(tuple(kept), len(kept) > 2 and sum(map(len, kept)) > LINE_LIMIT)
+
+    def build(self) -> dict:
+        spec, derivation = self.solution.spec, self.solution.derivation
+        return {
+            "name": spec.name,
+            "title": spec.title,
+            "symbolic": self.symbolic,
+            "several_samples": len(spec.samples) > 1,
+            "network": self.network_description(),
+            "given": self.given(),
+            "rules": self.rules(),
+            "forward": [self.forward_sample(f) for f in derivation.forward],
+            "total_error": self.equation(derivation.error) if len(spec.samples) > 1 else None,
+            "error_value": self.number(derivation.error.value),
+            "update_samples": list(derivation.update_samples),
+            "backward": [self.backward_layer(layer) for layer in derivation.backward],
+            "parameters": self.parameter_table(),
+            "history": self.history(),
+            "verification": self.verification(),
+        }
+
+    def network_description(self) -> dict:
+        spec = self.solution.spec
+        layers = []
+        for l, layer in enumerate(spec.layers, start=1):
+            activation = layer.activation + (f" (alpha = {layer.alpha:g})" if layer.alpha is not None else "")
+            role = "output" if l == len(spec.layers) else "hidden"
+            bias = {"none": "no bias", "shared": "one shared bias", "per_neuron": "a bias per neuron"}
+            layers.append({"index": l, "role": role, "width": layer.width, "activation": activation,
+                           "bias": bias[bias_kind(layer.bias)]})
+        return {
+            "shape": "-".join(str(w) for w in spec.widths), "layers": layers, "inputs": spec.widths[0],
+            "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss], "reduction": spec.reduction,
+            "mode": spec.mode, "update_biases": spec.update_biases, "hidden_deltas": spec.hidden_deltas,
+            "iterations": spec.iterations, "samples": len(spec.samples),
+            "rate": self.latex(self.network.rate), "rate_value": self.number(spec.learning_rate),
+        }
+
+    def given(self) -> dict:
+        network = self.network
+        samples = []
+        for s, sample in enumerate(self.solution.spec.samples, start=1):
+            inputs = [(self.latex(network.out(0, k, s)), self.number(x)) for k, x in enumerate(sample.inputs, 1)]
+            targets = [(self.latex(network.target(j, s)), self.number(t)) for j, t in enumerate(sample.targets, 1)]
+            samples.append({"index": s, "inputs": inputs, "targets": targets})
+        layers = []
+        for l in range(1, network.depth + 1):
+            params = [p for p in network.parameters if p.quantity.layer == l]
+            layers.append({"index": l, "parameters": [(self.latex(p.symbol), self.number(p.value)) for p in params]})
+        return {"samples": samples, "layers": layers}
+
+    def rules(self) -> list[dict]:
+        """The general forms used: each activation once, then the loss."""
+        net, out, t, o = generic("net"), generic("out"), generic("target", "k"), generic("out", "k")
+        rules, seen = [], []
+        for layer in self.solution.spec.layers:
+            if (layer.activation, layer.alpha) in seen:
+                continue
+            seen.append((layer.activation, layer.alpha))
+            rule = ACTIVATIONS[layer.activation]
+            definition = Step(out, (rule.formula(net, layer.alpha),), None, None)
+            slope = Step(partial(out, net), (rule.slope(net, out, layer.alpha),), None, None)
+            rules.append({"name": layer.activation, "equations": [self.equation(definition), self.equation(slope)]})
+        loss, n = LOSSES[self.solution.spec.loss], self.network.outputs
+        k = sp.Symbol("k", integer=True)
+        total = Step(generic("error"), (sp.Sum(loss.term(t, o, n), (k, 1, n)),), None, None)
+        slope = Step(partial(generic("error"), o), (loss.power_rule(t, o, n), loss.slope(t, o, n)), None, None)
+        rules.append({"name": self.solution.spec.loss, "equations": [self.equation(total), self.equation(slope)]})
+        return rules
+
+    def forward_sample(self, forward) -> dict:
+        layers = {}
+        for neuron in forward.neurons:
+            layers.setdefault(neuron.layer, []).append([self.equation(neuron.net), self.equation(neuron.out)])
+        return {
+            "index": forward.sample,
+            "layers": [{"index": l, "neurons": neurons} for l, neurons in layers.items()],
+            "terms": [self.equation(t) for t in forward.terms],
+            "error": self.equation(forward.error),
+        }
+
+    def backward_layer(self, layer) -> dict:
+        by_sample = {}
+        for neuron in layer.neurons:
+            by_sample.setdefault(neuron.sample, []).append({
+                "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
+                "paths": [self.equation(p) for p in neuron.paths],
+                "grad_out": self.equation(neuron.grad_out),
+                "slope": self.equation(neuron.slope),
+                "delta": self.equation(neuron.delta),
+            })
+        errors = {step.lhs: self.equation(step) for step in layer.error_forms}
+        samples = [{"index": s, "neurons": neurons,
+                    "error_form": errors.get(self.network.error(s))} for s, neurons in by_sample.items()]
+        parameters = [{
+            "label": self.latex(pd.parameter.symbol),
+            "local": [self.equation(step) for step in pd.local],
+            "chains": [self.equation(step) for step in pd.chains],
+            "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
+            "update_step": self.equation(pd.update) if pd.update else None,
+        } for pd in layer.parameters]
+        return {"index": layer.layer, "output": layer.layer == self.network.depth,
+                "samples": samples, "parameters": parameters}
+
+    def parameter_table(self) -> list[dict]:
+        training, rows = self.solution.training, []
+        gradients = {pd.parameter.symbol: pd.gradient.value for lb in self.solution.derivation.backward
+                     for pd in lb.parameters}
+        for p, updated, final in zip(self.network.parameters, training.updated.flat(), training.final.flat()):
+            rows.append({"label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
+                         "before": self.number(p.value), "gradient": self.number(gradients[p.symbol]),
+                         "after": self.number(updated), "final": self.number(final)})
+        return rows
+
+    def history(self) -> list[tuple[int, str]]:
+        """The error before training, after the first few iterations, at powers of ten, and at the end."""
+        history = self.solution.training.history
+        last = len(history) - 1
+        shown = {i for i in range(4)} | {10 ** e for e in range(1, 8)} | {last}
+        return [(i, self.number(history[i])) for i in sorted(shown) if i <= last]
+
+    def verification(self) -> dict:
+        verification = self.solution.verification
+        return {"methods": verification.describe(), "notes": list(verification.notes),
+                "max_difference": format(verification.max_abs_difference, ".1e")}

@@ -1,0 +1,1 @@
+"""The default Jinja2 templates; a package so that they ship inside the wheel."""
