@@ -19,7 +19,7 @@ from .errors import SpecError, SymbackpropError, VerificationError
 __version__ = "0.1.0"
 
 _LAZY = {
-    "solve": "solution", "Solution": "solution", "render": "render", "write": "output",
+    "solve": "solution", "Solution": "solution", "render": "rendering", "write": "output",
     "load_spec": "spec", "example_names": "spec", "Spec": "spec",
 }
 

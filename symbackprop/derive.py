@@ -58,8 +58,8 @@ class NeuronBackward:
 @dataclass(frozen=True)
 class ParameterDerivation:
     parameter: Parameter
-    local: tuple[Step, ...]  # d net_j / d theta, per sample and reached neuron
-    chains: tuple[Step, ...]  # dE_s/d theta, one per sample of the update
+    local: tuple[tuple[Step, ...], ...]  # per sample of the update: d net_j / d theta for each reached j
+    chains: tuple[Step, ...]  # per sample of the update: dE_s / d theta
     gradient: Step  # what the update uses
     update: Step | None  # None when the parameter is not updated (biases with update_biases off)
 
@@ -218,11 +218,9 @@ def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) 
     local, chains = [], []
     for s in samples:
         error = network.error(s)
-        factors = []
-        for j in p.reaches:
-            net, out = network.net(layer, j, s), network.out(layer, j, s)
-            local.append(_local_step(network, values, p, j, s))
-            factors.append(mul(partial(error, out), partial(out, net), partial(net, theta)))
+        local.append(tuple(_local_step(network, values, p, j, s) for j in p.reaches))
+        factors = [mul(partial(error, network.out(layer, j, s)), partial(network.out(layer, j, s), network.net(layer, j, s)),
+                       partial(network.net(layer, j, s), theta)) for j in p.reaches]
         chains.append(values.step(partial(error, theta), add(*factors)))
     gradient = chains[0]
     if len(samples) > 1:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import LatexError, SpecError, ToolMissingError
 from .printing import DEFAULT_PRECISION
-from .render import FORMATS, render
+from .rendering import FORMATS, render
 from .solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")

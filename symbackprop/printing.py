@@ -89,6 +89,8 @@ class SolutionPrinter(LatexPrinter):
         if expr.exp == -1:
             return f"\\frac{{1}}{{{self._print(expr.base)}}}"
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
+        if "^" in base and not base.startswith("\\left("):
+            base = f"{{{base}}}"  # w^{2}_{11} to a power: a double superscript unless grouped
         return f"{base}^{{{self._print(expr.exp)}}}"
 
     def _print_Exp1(self, expr):

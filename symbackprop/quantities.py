@@ -53,8 +53,9 @@ def number(value: float) -> sp.Symbol:
     return sp.Symbol(f"num|{value!r}", real=True)
 
 
-def number_value(sym: sp.Symbol) -> float | None:
-    return float(sym.name[4:]) if sym.name.startswith("num|") else None
+def number_value(expr: sp.Expr) -> float | None:
+    """The value of a number symbol; None for any other expression."""
+    return float(expr.name[4:]) if expr.is_Symbol and expr.name.startswith("num|") else None
 
 
 #: Stands for the omitted middle of a long sum; printed as an ellipsis.

@@ -14,7 +14,7 @@ from .derive import Step, partial
 from .network import bias_kind
 from .notation import Labels
 from .printing import SolutionPrinter
-from .quantities import generic
+from .quantities import generic, number_value
 from .rules import ACTIVATIONS, LOSSES
 from .solution import Solution
 
@@ -55,7 +55,9 @@ class ViewBuilder:
     def equation(self, step: Step) -> Equation:
         parts = [self.latex(step.lhs), *(self.latex(f) for f in step.forms)]
         if not self.symbolic and step.numeric is not None:
-            parts += [self.latex(step.numeric), self.number(step.value)]
+            value = self.number(step.value)
+            lone_number = number_value(step.numeric) is not None
+            parts += [value] if lone_number else [self.latex(step.numeric), value]
         kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
         return Equation(tuple(kept), len(kept) > 2 and sum(map(len, kept)) > LINE_LIMIT)
 
@@ -123,7 +125,8 @@ class ViewBuilder:
             rules.append({"name": layer.activation, "equations": [self.equation(definition), self.equation(slope)]})
         loss, n = LOSSES[self.solution.spec.loss], self.network.outputs
         k = sp.Symbol("k", integer=True)
-        total = Step(generic("error"), (sp.Sum(loss.term(t, o, n), (k, 1, n)),), None, None)
+        term = loss.term(t, o, n)
+        total = Step(generic("error"), (sp.Sum(term, (k, 1, n)) if n > 1 else term,), None, None)
         slope = Step(partial(generic("error"), o), (loss.power_rule(t, o, n), loss.slope(t, o, n)), None, None)
         rules.append({"name": self.solution.spec.loss, "equations": [self.equation(total), self.equation(slope)]})
         return rules
@@ -154,8 +157,8 @@ class ViewBuilder:
                     "error_form": errors.get(self.network.error(s))} for s, neurons in by_sample.items()]
         parameters = [{
             "label": self.latex(pd.parameter.symbol),
-            "local": [self.equation(step) for step in pd.local],
-            "chains": [self.equation(step) for step in pd.chains],
+            "samples": [{"index": s, "local": [self.equation(step) for step in local], "chain": self.equation(chain)}
+                        for s, local, chain in zip(self.solution.derivation.update_samples, pd.local, pd.chains)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
             "update_step": self.equation(pd.update) if pd.update else None,
         } for pd in layer.parameters]
