@@ -188,11 +188,21 @@ def number(value: Any, field: str) -> float:
         try:
             value = Fraction(value.strip())
         except (ValueError, ZeroDivisionError):
+            if _is_float_text(value):  # "inf", "nan": numbers, but not finite ones
+                raise SpecError(f"{field}: expected a finite number, found {value!r}") from None
             raise SpecError(f"{field}: expected a number such as 0.25 or \"1/3\", found {value!r}") from None
     result = float(value)
     if not math.isfinite(result):
         raise SpecError(f"{field}: expected a finite number, found {value!r}")
     return result
+
+
+def _is_float_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _vector(value: Any, field: str) -> tuple[float, ...]:

@@ -1,0 +1,135 @@
+"""Every class of bad input: one line on stderr naming the field, exit status 2, nothing written."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from symbackprop.cli import main
+
+MAZUR = {
+    "inputs": [0.05, 0.10], "targets": [0.01, 0.99], "learning_rate": 0.5,
+    "layers": [{"activation": "sigmoid", "weights": [[0.15, 0.20], [0.25, 0.30]], "bias": 0.35},
+               {"activation": "sigmoid", "weights": [[0.40, 0.45], [0.50, 0.55]], "bias": 0.60}],
+}
+
+
+def with_changes(**changes):
+    data = json.loads(json.dumps(MAZUR))
+    data.update(changes)
+    return data
+
+
+def layer_change(index, **changes):
+    data = json.loads(json.dumps(MAZUR))
+    data["layers"][index].update(changes)
+    return data
+
+
+def run(tmp_path, capsys, text: str, suffix: str = ".json", *extra):
+    spec = tmp_path / f"net{suffix}"
+    spec.write_text(text)
+    out = tmp_path / "out"
+    status = main(["solve", str(spec), "-o", str(out), *extra])
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert status == 2, captured.err
+    assert len(lines) == 1 and lines[0].startswith("symbackprop: error: "), captured.err
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert not out.exists() or not any(out.iterdir())
+    return lines[0].removeprefix("symbackprop: error: ")
+
+
+MALFORMED = [
+    ("layers: [\n  - {activation: sigmoid\n", ".yaml", "malformed YAML"),
+    ("learning_rate = = 0.5\n", ".toml", "malformed TOML"),
+    ('{"inputs": [0.05, }', ".json", "malformed JSON"),
+    ("- just\n- a list\n", ".yaml", "expected a mapping of fields"),
+]
+
+
+@pytest.mark.parametrize("text,suffix,message", MALFORMED)
+def test_malformed_files(tmp_path, capsys, text, suffix, message):
+    assert message in run(tmp_path, capsys, text, suffix)
+
+
+CASES = [
+    (with_changes(learning_rate=None) | {"learning_rate": None}, "learning_rate: expected a number"),
+    ({k: v for k, v in MAZUR.items() if k != "learning_rate"}, "learning_rate: missing"),
+    ({k: v for k, v in MAZUR.items() if k != "layers"}, "layers: expected a non-empty list"),
+    ({k: v for k, v in MAZUR.items() if k != "targets"}, "targets: missing"),
+    (layer_change(1, weights=[[0.4, 0.45, 0.1], [0.5, 0.55, 0.1]]),
+     "layers[1].weights: expected a matrix of n rows x 2 columns (one row per neuron of layer 2, one column per "
+     "neuron of layer 1), found 2x3"),
+    (layer_change(0, weights=[[0.15, 0.2], [0.25]]), "layers[0].weights: expected a matrix of n rows x 2 columns"),
+    (layer_change(0, weights=[[0.15, "abc"], [0.25, 0.3]]), "layers[0].weights[0][1]: expected a number"),
+    (layer_change(0, weights=[[0.15, True], [0.25, 0.3]]), "layers[0].weights[0][1]: expected a number, found True"),
+    (layer_change(0, weights=[[0.15, "__import__('os').system('true')"], [0.25, 0.3]]),
+     "layers[0].weights[0][1]: expected a number"),
+    (layer_change(0, weights=[[0.15, "inf"], [0.25, 0.3]]), "layers[0].weights[0][1]: expected a finite number"),
+    (layer_change(0, bias=[0.1, 0.2, 0.3]), "layers[0].bias: expected 2 values"),
+    (with_changes(targets=[0.01]), "targets: expected 2 values (one per output neuron), found 1"),
+    (with_changes(learning_rate=0), "learning_rate: expected a positive number"),
+    (with_changes(learning_rate=-0.5), "learning_rate: expected a positive number"),
+    (layer_change(0, activation="softmax"),
+     "layers[0].activation: expected one of sigmoid, tanh, relu, leaky_relu, linear, found 'softmax'"),
+    (layer_change(0, activation={"name": "leaky_relu", "beta": 2}), "layers[0].activation.beta"),
+    (with_changes(loss="cross_entropy"), "loss: expected one of half_sse, sse, mse, found 'cross_entropy'"),
+    (with_changes(notation="greek"), "notation: expected one of mazur, nielsen, course, indexed, found 'greek'"),
+    (with_changes(mode="stochastic"), "mode: expected one of batch, online"),
+    (with_changes(iterations=0), "iterations: expected a whole number of at least 1"),
+    (with_changes(iterations=10**9), "iterations: 1000000000 is too many for this network; at most 5000000"),
+    (layer_change(0, weights=[[0.1, 0.2]] * 40), "layers[0].weights: 40 neurons; a worked solution allows at most 32"),
+    (with_changes(update_biases="yes"), "update_biases: expected true or false"),
+    (with_changes(lerning_rate=0.5), "lerning_rate: unknown field"),
+    (with_changes(samples=[{"inputs": [0, 1], "targets": [1, 0]}]), "samples: give either samples or"),
+]
+
+
+@pytest.mark.parametrize("data,message", CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_invalid_specs(tmp_path, capsys, data, message):
+    assert message in run(tmp_path, capsys, json.dumps(data))
+
+
+def test_nan_in_yaml_and_json(tmp_path, capsys):
+    assert "finite" in run(tmp_path, capsys, json.dumps(MAZUR).replace("0.35", "NaN"))
+    yaml_text = json.dumps(MAZUR).replace("0.35", ".nan")
+    assert "layers[0].bias: expected a finite number" in run(tmp_path, capsys, yaml_text, ".yaml")
+
+
+def test_unknown_notation_on_the_command_line(tmp_path, capsys):
+    message = run(tmp_path, capsys, json.dumps(MAZUR), ".json", "--notation", "greek")
+    assert "notation: expected one of mazur, nielsen, course, indexed" in message
+
+
+def test_missing_file_and_unknown_example(tmp_path, capsys):
+    assert main(["solve", str(tmp_path / "nope.yaml"), "-o", str(tmp_path)]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert main(["solve", "no-such-example", "-o", str(tmp_path)]) == 2
+    assert "nor a built-in example (course, deep, mazur, xor)" in capsys.readouterr().err
+
+
+def test_exact_fractions_are_parsed_not_evaluated(tmp_path):
+    import symbackprop
+
+    solution = symbackprop.solve(with_changes(learning_rate="1/2", inputs=["1/20", "0.1"]))
+    assert solution.spec.learning_rate == 0.5 and solution.spec.samples[0].inputs == (0.05, 0.1)
+
+
+def test_bad_input_through_the_real_console_script(tmp_path):
+    spec = tmp_path / "net.yaml"
+    spec.write_text("learning_rate: -1\n")
+    result = subprocess.run([sys.executable, "-m", "symbackprop", "solve", str(spec), "-o", str(tmp_path / "o")],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_failed_pdf_leaves_no_files(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no pdflatex on this PATH
+    status = main(["solve", "mazur", "--iterations", "1", "-f", "md,tex,pdf", "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert status == 2 and "pdflatex was not found" in err and "apt-get install texlive-latex-base" in err
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,112 @@
+"""The documents: JSON against the schema, snapshots of output/, real pdflatex, symbolic mode, templates."""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+import symbackprop
+from conftest import ROOT
+
+EXAMPLES = symbackprop.example_names()
+SCHEMA = json.loads((resources.files("symbackprop") / "solution.schema.json").read_text())
+
+
+def test_shipped_schema_is_the_shared_contract():
+    shared = ROOT.parent / "shared" / "solution.schema.json"
+    if not shared.exists():
+        pytest.skip("shared/ is not beside this checkout")
+    assert json.loads(shared.read_text()) == SCHEMA
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_json_is_valid_against_the_schema(solve_example, name):
+    document = json.loads(symbackprop.render(solve_example(name), "json"))
+    jsonschema.validate(document, SCHEMA)
+    assert len(document["history"]) == solve_example(name).spec.iterations + 1
+    assert document["verification"]["max_abs_difference"] < 1e-8
+
+
+def test_json_numbers_are_never_rounded(solve_example):
+    document = json.loads(symbackprop.render(solve_example("mazur"), "json", precision=2))
+    w5 = next(p for p in document["parameters"] if p["label"] == "w_{5}")
+    assert w5["updated"] == 0.35891647971788465
+    assert document["samples"][0]["layers"][0]["neurons"][0] == {
+        "index": 1, "label": "out_{h1}", "net": 0.3775, "out": 0.5932699921071872, "delta": 0.008771354689486937}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("fmt", ["md", "tex"])
+def test_output_folder_is_in_sync_with_the_code(solve_example, name, fmt):
+    """output/ holds the committed worked solutions; SYMBACKPROP_UPDATE_SNAPSHOTS=1 rewrites them."""
+    path = ROOT / "output" / f"{name}.{fmt}"
+    rendered = symbackprop.render(solve_example(name), fmt)
+    if os.environ.get("SYMBACKPROP_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(rendered, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == rendered, f"{path} is out of date; see README (Development)"
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_latex_compiles_with_pdflatex(tmp_path, name):
+    assert shutil.which("pdflatex"), "pdflatex is required here (SYMBACKPROP_REQUIRE_LATEX=1)"
+    source = tmp_path / f"{name}.tex"
+    source.write_text((ROOT / "output" / f"{name}.tex").read_text())
+    result = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
+                             source.name], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-2000:]
+    log = source.with_suffix(".log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in log
+    assert source.with_suffix(".pdf").stat().st_size > 10_000
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("notation", ["mazur", "nielsen", "course", "indexed"])
+def test_pdf_in_every_notation_and_symbolic(tmp_path, notation):
+    solution = symbackprop.solve("xor", notation=notation, iterations=2)
+    paths = symbackprop.write(solution, ["pdf"], tmp_path, symbolic=notation == "indexed")
+    assert paths == [tmp_path / "xor.pdf"] and paths[0].read_bytes().startswith(b"%PDF")
+
+
+def test_symbolic_mode_has_no_numbers(solve_example):
+    document = symbackprop.render(solve_example("mazur"), "md", symbolic=True)
+    derivation = document[: document.index("## Verification")]
+    assert not re.search(r"\d\.\d", derivation)
+    assert "These formulas were evaluated at the spec's values" in document
+    assert r"w_{5}^{+} = w_{5} - \eta \cdot \frac{\partial E_{total}}{\partial w_{5}}" in document
+    assert "## 5." not in document
+
+
+def test_precision_controls_the_digits_shown(solve_example):
+    document = symbackprop.render(solve_example("mazur"), "md", precision=4)
+    assert "= 0.3589\n" in document and "0.35891648" not in document
+
+
+def test_user_text_is_escaped_in_latex():
+    solution = symbackprop.solve({**json.loads((ROOT / "tests" / "mazur.json").read_text()),
+                                  "title": r"50% of \input{/etc/passwd} & $x_1$ #1"})
+    tex = symbackprop.render(solution, "tex")
+    assert r"\title{50\% of \textbackslash{}input\{/etc/passwd\} \& \$x\_1\$ \#1}" in tex
+    assert r"\input{" not in tex
+
+
+def test_user_template_extends_a_default_block(tmp_path, solve_example):
+    (tmp_path / "solution.md.j2").write_text(
+        '{% extends "default/solution.md.j2" %}{% block intro %}Homework key, week 3.\n{% endblock %}')
+    document = symbackprop.render(solve_example("mazur"), "md", template_dir=tmp_path)
+    assert "Homework key, week 3." in document and "One backpropagation step" not in document
+    assert "w_{5}^{+}" in document
+
+
+def test_missing_template_variable_fails_loudly(tmp_path, solve_example):
+    import jinja2
+
+    (tmp_path / "solution.md.j2").write_text("{{ no_such_variable }}")
+    with pytest.raises(jinja2.UndefinedError):
+        symbackprop.render(solve_example("mazur"), "md", template_dir=tmp_path)

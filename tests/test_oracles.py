@@ -1,0 +1,151 @@
+"""Gradients, updates and error histories against oracles that are not the engine itself."""
+
+import itertools
+import json
+import math
+import random
+
+import pytest
+import sympy as sp
+
+import symbackprop
+import reference
+from symbackprop.rules import ACTIVATIONS, LOSSES
+
+
+def random_spec(seed: int, activation: str, loss: str, bias: str, samples: int = 1, **extra) -> dict:
+    rng = random.Random(seed)
+    widths = [2, 3, 2]
+
+    def number():
+        value = rng.uniform(-1, 1)
+        return value if abs(value) > 0.05 else 0.3  # keep ReLU nets away from their kink
+
+    layers = []
+    for below, width in zip(widths, widths[1:]):
+        layer = {"activation": activation, "weights": [[number() for _ in range(below)] for _ in range(width)]}
+        if bias == "shared":
+            layer["bias"] = number()
+        elif bias == "per_neuron":
+            layer["bias"] = [number() for _ in range(width)]
+        layers.append(layer)
+    layers[-1]["activation"] = "sigmoid"
+    data = [{"inputs": [number(), number()], "targets": [rng.uniform(0, 1), rng.uniform(0, 1)]}
+            for _ in range(samples)]
+    return {"name": "random", "samples": data, "layers": layers, "loss": loss, "learning_rate": 0.3,
+            "iterations": 3, **extra}
+
+
+def parameters_json(solution):
+    return json.loads(symbackprop.render(solution, "json"))["parameters"]
+
+
+CASES = [
+    dict(activation=a, loss=l, bias=b)
+    for a, l, b in itertools.product(ACTIVATIONS, LOSSES, ("none", "shared", "per_neuron"))
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(c.values()))
+def test_gradient_matches_reference_finite_differences(case):
+    data = random_spec(hash(tuple(case.values())) % 1000, **case)
+    solution = symbackprop.solve(data)
+    flat = reference.parameters(solution.spec)
+    expected = reference.gradient(solution.spec, flat)
+    for parameter, gradient in zip(parameters_json(solution), expected):
+        assert parameter["gradient"] == pytest.approx(gradient, abs=1e-7), parameter["label"]
+
+
+@pytest.mark.parametrize("reduction,mode", list(itertools.product(("mean", "sum"), ("batch", "online"))))
+def test_several_samples_reduction_and_mode(reduction, mode):
+    data = random_spec(7, "tanh", "half_sse", "per_neuron", samples=3, reduction=reduction, mode=mode)
+    solution = symbackprop.solve(data)
+    spec, flat = solution.spec, reference.parameters(solution.spec)
+    first_update = None if mode == "batch" else [0]  # online: the first update uses sample 1 alone
+    expected = reference.gradient(spec, flat, first_update)
+    params = parameters_json(solution)
+    for parameter, gradient in zip(params, expected):
+        assert parameter["gradient"] == pytest.approx(gradient, abs=1e-7), parameter["label"]
+        assert parameter["updated"] == pytest.approx(parameter["value"] - 0.3 * gradient, abs=1e-7)
+    assert solution.derivation.error.value == pytest.approx(reference.error(spec, flat), abs=1e-12)
+    if mode == "batch":
+        after_one = reference.error(spec, [p["updated"] for p in params])
+        assert solution.training.history[1] == pytest.approx(after_one, abs=1e-12)
+
+
+def test_training_matches_reference_gradient_descent():
+    data = random_spec(3, "sigmoid", "mse", "shared", samples=2, update_biases=True)
+    solution = symbackprop.solve(data)
+    spec, flat = solution.spec, reference.parameters(solution.spec)
+    history = [reference.error(spec, flat)]
+    for _ in range(spec.iterations):
+        flat = [v - spec.learning_rate * g for v, g in zip(flat, reference.gradient(spec, flat))]
+        history.append(reference.error(spec, flat))
+    assert solution.training.history == pytest.approx(history, abs=1e-9)
+    assert [p["final"] for p in parameters_json(solution)] == pytest.approx(flat, abs=1e-8)
+
+
+def test_biases_stay_unless_updated():
+    data = random_spec(5, "sigmoid", "half_sse", "per_neuron", update_biases=False)
+    for parameter in parameters_json(symbackprop.solve(data)):
+        if parameter["kind"] == "bias":
+            assert parameter["updated"] == parameter["value"] == parameter["final"]
+
+
+@pytest.mark.parametrize("name", list(ACTIVATIONS))
+def test_activation_row_agrees_with_sympy_diff(name):
+    rule, z = ACTIVATIONS[name], sp.Symbol("z", real=True)
+    alpha = 0.01 if rule.parameter else None
+    formula = rule.formula(z, alpha)
+    derivative = sp.diff(formula, z)
+    for x in (-1.3, -0.2, 0.4, 2.1):
+        out = float(formula.subs(z, x))
+        assert rule.value(x, alpha) == pytest.approx(out, abs=1e-14)
+        assert float(derivative.subs(z, x)) == pytest.approx(float(rule.slope(z, sp.Float(out), alpha).subs(z, x)), abs=1e-12)
+        assert rule.derivative(x, out, alpha) == pytest.approx(float(derivative.subs(z, x)), abs=1e-12)
+
+
+def test_relu_slope_at_zero_is_zero():
+    assert ACTIVATIONS["relu"].derivative(0.0, 0.0, None) == 0.0
+    assert ACTIVATIONS["leaky_relu"].derivative(0.0, 0.0, 0.1) == 0.1
+    z = sp.Symbol("z", real=True)
+    assert ACTIVATIONS["relu"].slope(z, z, None).subs(z, 0) == 0
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_loss_row_agrees_with_sympy_diff(name):
+    loss, t, o, n = LOSSES[name], sp.Symbol("t"), sp.Symbol("o"), 3
+    derivative = sp.diff(loss.term(t, o, n), o)
+    assert sp.simplify(derivative - loss.slope(t, o, n)) == 0
+    assert sp.simplify(derivative - loss.power_rule(t, o, n)) == 0
+    for tv, ov in ((0.1, 0.7), (0.9, 0.2)):
+        point = {t: tv, o: ov}
+        assert loss.value(tv, ov, n) == pytest.approx(float(loss.term(t, o, n).subs(point)), abs=1e-15)
+        assert loss.derivative(tv, ov, n) == pytest.approx(float(derivative.subs(point)), abs=1e-15)
+
+
+def test_sigmoid_does_not_overflow():
+    assert ACTIVATIONS["sigmoid"].value(-800.0, None) == 0.0
+    assert math.isclose(ACTIVATIONS["sigmoid"].value(800.0, None), 1.0)
+
+
+def test_verification_runs_three_independent_methods(solve_example):
+    verification = solve_example("mazur").verification
+    assert verification.methods == ("numeric", "sympy", "finite")
+    # 4 nets, 4 outs, 1 sample error, 1 total, 4 deltas, 10 gradients, 10 updates
+    assert verification.counts == {"numeric": 34, "sympy": 10, "finite": 10}
+    assert verification.max_abs_difference < 1e-9
+
+
+def test_disagreement_stops_the_run(monkeypatch):
+    from symbackprop import numeric
+
+    original = numeric.NumericNetwork.update
+
+    def broken(self, state, batch, updated_above):
+        new, gradient, traces = original(self, state, batch, updated_above)
+        return new, [g * 1.001 for g in gradient], traces
+
+    monkeypatch.setattr(numeric.NumericNetwork, "update", broken)
+    with pytest.raises(symbackprop.VerificationError, match="internal check failed"):
+        symbackprop.solve("mazur", iterations=1)
