@@ -99,9 +99,9 @@ class Values:
     def step(self, lhs, *forms, aliases=()) -> Step:
         """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
         last = forms[-1]
-        with evaluate(False):
-            numeric = last.xreplace(self._shown)
-        value = float(last.xreplace(self._floats))
+        numeric = last.xreplace(self._shown)
+        with evaluate(True):
+            value = float(last.xreplace(self._floats))
         for key in (lhs, *aliases):
             self.record(key, value)
         return Step(lhs, tuple(forms), numeric, value)
@@ -112,13 +112,11 @@ def partial(f, x) -> sp.Derivative:
 
 
 def add(*terms) -> sp.Expr:
-    with evaluate(False):
-        return terms[0] if len(terms) == 1 else sp.Add(*terms)
+    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
 
 def mul(*factors) -> sp.Expr:
-    with evaluate(False):
-        return sp.Mul(*factors)
+    return sp.Mul(*factors, evaluate=False)
 
 
 def with_zeros(term, position: int, count: int) -> sp.Expr:
@@ -133,6 +131,12 @@ def with_zeros(term, position: int, count: int) -> sp.Expr:
 
 
 def derive(network: SymbolicNetwork) -> Derivation:
+    """Every form is built as written (``evaluate(False)``): SymPy must not reorder or simplify it."""
+    with evaluate(False):
+        return _derive(network)
+
+
+def _derive(network: SymbolicNetwork) -> Derivation:
     values = Values(network.given_values())
     samples = tuple(range(1, network.sample_count + 1))
     forward = tuple(_forward(network, values, s) for s in samples)
@@ -228,9 +232,7 @@ def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) 
         gradient = values.step(partial(network.error(None), theta), mul(factor, add(*(c.lhs for c in chains))))
     update = None
     if not p.is_bias or network.spec.update_biases:
-        with evaluate(False):
-            form = theta - network.rate * gradient.lhs
-        update = values.step(p.updated_symbol, form)
+        update = values.step(p.updated_symbol, theta - network.rate * gradient.lhs)
     return ParameterDerivation(p, tuple(local), tuple(chains), gradient, update)
 
 

@@ -1,14 +1,15 @@
-"""Plain-float backpropagation: the training loop, and an oracle for the symbolic derivation.
+"""Plain-float backpropagation: the independent oracle for the symbolic derivation.
 
 This module shares nothing with derive.py except the rule tables' float functions, so agreement
-between the two is evidence, not tautology. It runs thousands of iterations quickly (no SymPy in the
-loop), which is what the history of the error needs.
+between the two is evidence, not tautology. verify.py compares every value of the first update,
+and the errors of the trained parameters, with what it computes here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from operator import mul
+from itertools import repeat
+from operator import add, mul, sub
 
 from .network import bias_kind
 from .rules import ACTIVATIONS, LOSSES
@@ -44,13 +45,19 @@ class Trace:
 
 
 @dataclass(frozen=True)
-class Training:
+class Update:
+    state: State  # after the update
+    gradient: list[float]  # flat, in SymbolicNetwork.parameters order
+    traces: list[Trace]  # one per sample updated on
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the numeric engine computes for verification and for the JSON contract."""
+
     initial_traces: tuple[Trace, ...]  # every sample at the initial parameters, true deltas
-    update_traces: tuple[Trace, ...]  # the samples of the first update, deltas as that update uses them
-    first_gradient: list[float]  # flat, as used by the first update
-    updated: State  # after the first update
-    final: State
-    history: list[float]  # error before training and after each iteration
+    first_update: Update  # the first update step as the spec defines it
+    first_iteration_error: float  # the total error after the first iteration (epoch)
 
 
 class NumericNetwork:
@@ -60,9 +67,12 @@ class NumericNetwork:
         self.bias_kinds = [bias_kind(layer.bias) for layer in spec.layers]
         self.shared = [kind == "shared" for kind in self.bias_kinds]
         self.loss = LOSSES[spec.loss]
+        self.update_biases = spec.update_biases
         self.samples = [(list(s.inputs), list(s.targets)) for s in spec.samples]
+        self.spec_state = self.initial_state()
 
     def initial_state(self) -> State:
+        """The parameters as the spec gives them."""
         biases = []
         for layer in self.spec.layers:
             kind = bias_kind(layer.bias)
@@ -75,9 +85,9 @@ class NumericNetwork:
             below = outs[-1]
             z = [sum(map(mul, row, below)) for row in w]
             if b:
-                z = [zj + (b[0] if shared else b[j]) for j, zj in enumerate(z)]
+                z = list(map(add, z, b * len(z) if shared else b))
             nets.append(z)
-            outs.append([rule.value(zj, alpha) for zj in z])
+            outs.append(list(map(rule.value, z, repeat(alpha))))
         return nets, outs
 
     def sample_error(self, outputs: list[float], targets: list[float]) -> float:
@@ -89,45 +99,44 @@ class NumericNetwork:
         total = sum(self.sample_error(self.forward(state, x)[1][-1], t) for x, t in self.samples)
         return total / len(self.samples) if self.spec.reduction == "mean" else total
 
-    def update(self, state: State, batch: list[int], updated_above: bool) -> tuple[State, list[float], list[Trace]]:
-        """One gradient step on the samples ``batch``; returns the new state, flat gradient, traces.
+    def update(self, state: State, batch: list[int], updated_above: bool) -> Update:
+        """One gradient step on the samples ``batch``.
 
         With ``updated_above`` a layer's deltas use the layer above as already updated (Mazur's
         blog did this by accident; ``hidden_deltas: updated`` asks for it). Lists are never
         mutated once built, so the new state shares what did not change.
         """
         factor = 1.0 / len(batch) if self.spec.reduction == "mean" else 1.0
-        rate, n = self.spec.learning_rate, len(self.samples[0][1])
+        rate, n = float(self.spec.learning_rate), len(self.samples[0][1])
         forwards = [self.forward(state, self.samples[i][0]) for i in batch]
-        loss_slope = self.loss.derivative
-        grad_outs = [[loss_slope(t, o, n) for t, o in zip(self.samples[i][1], outs[-1])]
-                     for i, (_, outs) in zip(batch, forwards)]
+        targets = [self.samples[i][1] for i in batch]
+        grad_outs = [list(map(self.loss.derivative, t, outs[-1], [n] * n)) for t, (_, outs) in zip(targets, forwards)]
         depth = len(state.weights)
         new_weights, new_biases = list(state.weights), list(state.biases)
         deltas, gradient = [None] * depth, []
         for l in range(depth - 1, -1, -1):
             rule, alpha = self.rules[l]
             slope = rule.derivative
-            ds = [[g * slope(z, a, alpha) for g, z, a in zip(go, nets[l + 1], outs[l + 1])]
+            ds = [list(map(mul, go, map(slope, nets[l + 1], outs[l + 1], repeat(alpha))))
                   for go, (nets, outs) in zip(grad_outs, forwards)]
             deltas[l] = ds
             gw, gb = self._layer_gradient(l, ds, [outs[l] for _, outs in forwards], factor)
-            new_weights[l] = [[w - rate * g for w, g in zip(row, grow)] for row, grow in zip(state.weights[l], gw)]
-            if self.spec.update_biases and gb:
-                new_biases[l] = [b - rate * g for b, g in zip(state.biases[l], gb)]
+            new_weights[l] = [list(map(sub, row, map(rate.__mul__, grow))) for row, grow in zip(state.weights[l], gw)]
+            if self.update_biases and gb:
+                new_biases[l] = list(map(sub, state.biases[l], map(rate.__mul__, gb)))
             gradient[:0] = [v for row in gw for v in row] + gb
             if l:
                 columns = list(zip(*(new_weights if updated_above else state.weights)[l]))
                 grad_outs = [[sum(map(mul, col, d)) for col in columns] for d in ds]
         traces = [Trace(nets, outs, [[]] + [deltas[l][b_i] for l in range(depth)])
                   for b_i, (nets, outs) in enumerate(forwards)]
-        return State(new_weights, new_biases), gradient, traces
+        return Update(State(new_weights, new_biases), gradient, traces)
 
     def _layer_gradient(self, l: int, ds: list, belows: list, factor: float) -> tuple[list, list]:
         """dE/dw[j][k] = factor * sum over samples of delta_j * out_k; biases likewise with out = 1."""
         if len(ds) == 1:
-            per_neuron = [factor * dj for dj in ds[0]]
-            gw = [[sj * a for a in belows[0]] for sj in per_neuron]
+            per_neuron = list(map(factor.__mul__, ds[0]))
+            gw = [list(map(sj.__mul__, belows[0])) for sj in per_neuron]
         else:
             per_neuron = [factor * sum(d[j] for d in ds) for j in range(len(ds[0]))]
             gw = [[factor * sum(d[j] * below[k] for d, below in zip(ds, belows)) for k in range(len(belows[0]))]
@@ -135,37 +144,23 @@ class NumericNetwork:
         kind = self.bias_kinds[l]
         return gw, [] if kind == "none" else [sum(per_neuron)] if kind == "shared" else per_neuron
 
-    def traces_error(self, traces: list[Trace]) -> float:
-        """The total error from forward passes over all samples, in sample order."""
-        total = sum(self.sample_error(tr.outs[-1], t) for tr, (_, t) in zip(traces, self.samples))
-        return total / len(self.samples) if self.spec.reduction == "mean" else total
+    def state_from(self, values: list[float]) -> State:
+        """A state from flat values in SymbolicNetwork.parameters order (the inverse of State.flat)."""
+        it = iter(values)
+        weights, biases = [], []
+        for w, b in zip(self.spec_state.weights, self.spec_state.biases):
+            weights.append([[next(it) for _ in row] for row in w])
+            biases.append([next(it) for _ in b])
+        return State(weights, biases)
 
-    def batches(self) -> list[list[int]]:
-        """The updates of one iteration: all samples at once, or one sample at a time."""
-        indices = list(range(len(self.samples)))
-        return [indices] if self.spec.mode == "batch" else [[i] for i in indices]
-
-    def train(self, iterations: int) -> Training:
-        """Run the iterations, recording the total error before training and after each iteration.
-
-        In batch mode the forward pass of each update already gives the error of the state it
-        starts from, so the loop needs no extra forward pass.
-        """
+    def reference(self) -> Reference:
         state = self.initial_state()
         everything = list(range(len(self.samples)))
-        _, _, initial_traces = self.update(state, everything, updated_above=False)
         updated_above = self.spec.hidden_deltas == "updated"
-        history, first = [], None
-        for _ in range(iterations):
-            if self.spec.mode == "batch":
-                state, gradient, traces = self.update(state, everything, updated_above)
-                history.append(self.traces_error(traces))
-                first = first or (state, gradient, traces)
-                continue
-            history.append(self.error(state))
-            for i in everything:
-                state, gradient, traces = self.update(state, [i], updated_above)
-                first = first or (state, gradient, traces)
-        history.append(self.error(state))
-        updated, gradient, traces = first
-        return Training(tuple(initial_traces), tuple(traces), gradient, updated, state, history)
+        initial = self.update(state, everything, updated_above=False)
+        batches = [everything] if self.spec.mode == "batch" else [[i] for i in everything]
+        first = self.update(state, batches[0], updated_above)
+        after = first.state
+        for batch in batches[1:]:
+            after = self.update(after, batch, updated_above).state
+        return Reference(tuple(initial.traces), first, self.error(after))

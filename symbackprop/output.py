@@ -8,7 +8,6 @@ with shell escape disabled.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from .errors import LatexError, SpecError, ToolMissingError
 from .printing import DEFAULT_PRECISION
-from .rendering import FORMATS, render
+from .rendering import FORMATS, Documents, RenderOptions
 from .solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
@@ -32,14 +31,13 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
     if unknown:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {unknown[0]!r}")
+    renderer = Documents(solution, RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None))
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
         if fmt == "pdf":
-            tex = render(solution, "tex", precision=precision, symbolic=symbolic, template_dir=template_dir)
-            documents[f"{solution.spec.name}.pdf"] = compile_pdf(tex, solution.spec.name)
+            documents[f"{solution.spec.name}.pdf"] = compile_pdf(renderer.render("tex"), solution.spec.name)
         else:
-            text = render(solution, fmt, precision=precision, symbolic=symbolic, template_dir=template_dir)
-            documents[f"{solution.spec.name}{FORMATS[fmt].suffix}"] = text.encode("utf-8")
+            documents[f"{solution.spec.name}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
     folder = Path(out_dir)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -50,7 +48,7 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
 
 def _write_atomically(path: Path, data: bytes) -> Path:
     """Write beside ``path`` under a fresh name (mode from the umask, like any new file), then rename."""
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
     try:
         with open(temporary, "xb") as stream:
             stream.write(data)

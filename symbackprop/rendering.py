@@ -8,12 +8,15 @@ template can ``extends`` a default and override single blocks (as pdoc does).
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+from . import __version__
 from .printing import DEFAULT_PRECISION
 from .quantities import quantity_of
 from .solution import Solution
@@ -44,6 +47,23 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+def _bytecode_cache():
+    """Jinja's cache of compiled templates (keyed by file and source checksum), in the user's cache folder.
+
+    Compiling the two default templates costs more than the rest of rendering; with the cache a
+    second run skips it. No cache when the folder cannot be created (a read-only home, say).
+    """
+    import jinja2
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "symbackprop" / f"templates-{__version__}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
+
+
 def _environment(kind: str, template_dir: Path | None):
     import jinja2
 
@@ -55,27 +75,43 @@ def _environment(kind: str, template_dir: Path | None):
         delimiters = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                           variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
     env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
-                             autoescape=False, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True, **delimiters)
+                             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             bytecode_cache=_bytecode_cache(), **delimiters)
     env.filters["escape"] = escape_latex if kind == "tex" else escape_markdown
     return env
 
 
-def _templated(kind: str, template: str) -> Callable[[Solution, RenderOptions], str]:
-    def render(solution: Solution, options: RenderOptions) -> str:
-        view = ViewBuilder(solution, options.precision, options.symbolic).build()
-        return _environment(kind, options.template_dir).get_template(template).render(view)
+class Documents:
+    """Renders one solution with one set of options; the view is built once for all templates."""
+
+    def __init__(self, solution: Solution, options: RenderOptions):
+        self.solution = solution
+        self.options = options
+
+    @cached_property
+    def view(self) -> dict:
+        return ViewBuilder(self.solution, self.options.precision, self.options.symbolic).build()
+
+    def render(self, fmt: str) -> str:
+        return FORMATS[fmt].render(self)
+
+
+def _templated(kind: str, template: str) -> Callable[[Documents], str]:
+    def render(documents: Documents) -> str:
+        environment = _environment(kind, documents.options.template_dir)
+        return environment.get_template(template).render(documents.view)
 
     return render
 
 
-def render_json(solution: Solution, options: RenderOptions) -> str:
+def render_json(documents: Documents) -> str:
     """The machine-readable solution (shared/solution.schema.json): full float64, never rounded."""
+    solution = documents.solution
     spec, training, labels = solution.spec, solution.training, labels_for(solution)
     network = solution.network
     gradients = {pd.parameter.symbol: pd.gradient.value for lb in solution.derivation.backward for pd in lb.parameters}
     samples = []
-    for s, (sample, trace) in enumerate(zip(spec.samples, training.initial_traces), start=1):
+    for s, (sample, trace) in enumerate(zip(spec.samples, solution.reference.initial_traces), start=1):
         layers = [{"index": l, "neurons": [
             {"index": j, "label": labels(quantity_of(network.out(l, j, s))), "net": trace.nets[l][j - 1],
              "out": trace.outs[l][j - 1], "delta": trace.deltas[l][j - 1]}
@@ -87,11 +123,11 @@ def render_json(solution: Solution, options: RenderOptions) -> str:
         "kind": p.quantity.kind, "layer": p.quantity.layer, "to": p.quantity.to, "from": p.quantity.source,
         "label": labels(p.quantity), "value": p.value, "gradient": gradients[p.symbol],
         "updated": updated, "final": final,
-    } for p, updated, final in zip(network.parameters, training.updated.flat(), training.final.flat())]
+    } for p, updated, final in zip(network.parameters, training.updated, training.final)]
     document = {
         "schema": "symbackprop-solution/1", "name": spec.name, "title": spec.title, "notation": spec.notation,
         "loss": spec.loss, "learning_rate": spec.learning_rate, "samples": samples,
-        "error": solution.derivation.error.value, "parameters": parameters, "history": training.history,
+        "error": solution.derivation.error.value, "parameters": parameters, "history": list(training.history),
         "verification": {"methods": solution.verification.describe(),
                          "max_abs_difference": solution.verification.max_abs_difference},
     }
@@ -101,7 +137,7 @@ def render_json(solution: Solution, options: RenderOptions) -> str:
 @dataclass(frozen=True)
 class Format:
     suffix: str
-    render: Callable[[Solution, RenderOptions], str]
+    render: Callable[[Documents], str]
 
 
 FORMATS: dict[str, Format] = {
@@ -115,4 +151,4 @@ def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PREC
            template_dir: str | Path | None = None) -> str:
     """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string."""
     options = RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None)
-    return FORMATS[fmt].render(solution, options)
+    return Documents(solution, options).render(fmt)

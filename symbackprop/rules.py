@@ -2,8 +2,9 @@
 
 Each row carries two faces of the same rule: SymPy forms (the definition, and the derivative written
 the way the seeds write it, e.g. ``out(1 - out)``) for the worked solution, and plain-float functions
-for the numeric training loop. The tests check the two faces against each other and against
-``sympy.diff`` of the definition, so a row cannot drift.
+for the numeric engine. The tests check the two faces against each other and against ``sympy.diff``
+of the definition, so a row cannot drift. Called under ``evaluate(False)`` (as derive.py does), the
+SymPy forms stay as written, ``2 * 1/2 * (t - o)^(2 - 1) * (-1)``; called plainly, they simplify.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
-from sympy.core.parameters import evaluate
 
 
 @dataclass(frozen=True)
@@ -38,39 +38,29 @@ def _sigmoid(z: float, _alpha=None) -> float:
     return e / (1.0 + e)
 
 
-def _unevaluated(build: Callable) -> Callable:
-    """Keep a form as written (``1/(1 + e^{-z})``, ``2*1/2*(t - o)**(2 - 1)*(-1)``) instead of simplified."""
-
-    def wrapper(*args):
-        with evaluate(False):
-            return build(*args)
-
-    return wrapper
-
-
 ACTIVATIONS: dict[str, Activation] = {
     "sigmoid": Activation(
-        formula=_unevaluated(lambda z, _a: 1 / (1 + sp.exp(-z))),
-        slope=_unevaluated(lambda z, a, _a: a * (1 - a)),
+        formula=lambda z, _a: 1 / (1 + sp.exp(-z)),
+        slope=lambda z, a, _a: a * (1 - a),
         value=_sigmoid,
         derivative=lambda z, a, _a: a * (1.0 - a),
     ),
     "tanh": Activation(
-        formula=_unevaluated(lambda z, _a: sp.tanh(z)),
-        slope=_unevaluated(lambda z, a, _a: 1 - a**2),
+        formula=lambda z, _a: sp.tanh(z),
+        slope=lambda z, a, _a: 1 - a**2,
         value=lambda z, _a: math.tanh(z),
         derivative=lambda z, a, _a: 1.0 - a * a,
     ),
     # relu'(0) = 0 by convention (DESIGN.md section 2): the "otherwise" branch includes 0.
     "relu": Activation(
-        formula=_unevaluated(lambda z, _a: sp.Piecewise((z, z > 0), (0, True))),
-        slope=_unevaluated(lambda z, a, _a: sp.Piecewise((1, z > 0), (0, True))),
+        formula=lambda z, _a: sp.Piecewise((z, z > 0), (0, True)),
+        slope=lambda z, a, _a: sp.Piecewise((1, z > 0), (0, True)),
         value=lambda z, _a: z if z > 0 else 0.0,
         derivative=lambda z, a, _a: 1.0 if z > 0 else 0.0,
     ),
     "leaky_relu": Activation(
-        formula=_unevaluated(lambda z, alpha: sp.Piecewise((z, z > 0), (alpha * z, True))),
-        slope=_unevaluated(lambda z, a, alpha: sp.Piecewise((1, z > 0), (alpha, True))),
+        formula=lambda z, alpha: sp.Piecewise((z, z > 0), (alpha * z, True)),
+        slope=lambda z, a, alpha: sp.Piecewise((1, z > 0), (alpha, True)),
         value=lambda z, alpha: z if z > 0 else alpha * z,
         derivative=lambda z, a, alpha: 1.0 if z > 0 else alpha,
         parameter=Parameter("alpha", 0.01),
@@ -105,23 +95,23 @@ def _power_rule_base(t, o):
 
 LOSSES: dict[str, Loss] = {
     "half_sse": Loss(
-        term=_unevaluated(lambda t, o, n: sp.Mul(sp.Rational(1, 2), (t - o) ** 2)),
-        power_rule=_unevaluated(lambda t, o, n: sp.Mul(2, sp.Rational(1, 2), _power_rule_base(t, o), -1)),
-        slope=_unevaluated(lambda t, o, n: -(t - o)),
+        term=lambda t, o, n: sp.Mul(sp.Rational(1, 2), (t - o) ** 2),
+        power_rule=lambda t, o, n: sp.Mul(2, sp.Rational(1, 2), _power_rule_base(t, o), -1),
+        slope=lambda t, o, n: -(t - o),
         value=lambda t, o, n: 0.5 * (t - o) ** 2,
         derivative=lambda t, o, n: -(t - o),
     ),
     "sse": Loss(
-        term=_unevaluated(lambda t, o, n: (t - o) ** 2),
-        power_rule=_unevaluated(lambda t, o, n: sp.Mul(2, _power_rule_base(t, o), -1)),
-        slope=_unevaluated(lambda t, o, n: sp.Mul(-2, t - o)),
+        term=lambda t, o, n: (t - o) ** 2,
+        power_rule=lambda t, o, n: sp.Mul(2, _power_rule_base(t, o), -1),
+        slope=lambda t, o, n: sp.Mul(-2, t - o),
         value=lambda t, o, n: (t - o) ** 2,
         derivative=lambda t, o, n: -2.0 * (t - o),
     ),
     "mse": Loss(
-        term=_unevaluated(lambda t, o, n: sp.Mul(sp.Rational(1, n), (t - o) ** 2)),
-        power_rule=_unevaluated(lambda t, o, n: sp.Mul(sp.Rational(1, n), 2, _power_rule_base(t, o), -1)),
-        slope=_unevaluated(lambda t, o, n: sp.Mul(-sp.Rational(2, n), t - o)),
+        term=lambda t, o, n: sp.Mul(sp.Rational(1, n), (t - o) ** 2),
+        power_rule=lambda t, o, n: sp.Mul(sp.Rational(1, n), 2, _power_rule_base(t, o), -1),
+        slope=lambda t, o, n: sp.Mul(-sp.Rational(2, n), t - o),
         value=lambda t, o, n: (t - o) ** 2 / n,
         derivative=lambda t, o, n: -2.0 * (t - o) / n,
     ),

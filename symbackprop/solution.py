@@ -11,8 +11,9 @@ from pathlib import Path
 
 from .derive import Derivation, derive
 from .network import SymbolicNetwork
-from .numeric import NumericNetwork, Training
+from .numeric import NumericNetwork, Reference
 from .spec import Spec, load_spec, validate
+from .training import Training, train
 from .verify import Verification, verify
 
 
@@ -21,7 +22,8 @@ class Solution:
     spec: Spec
     network: SymbolicNetwork
     derivation: Derivation
-    training: Training
+    training: Training  # the compiled derivation, iterated
+    reference: Reference  # the independent numeric engine's first update and true deltas
     verification: Verification
 
 
@@ -35,10 +37,11 @@ def solve(source: str | Path | Spec | dict, **overrides) -> Solution:
     spec = _as_spec(source, overrides)
     network = SymbolicNetwork(spec)
     derivation = derive(network)
+    training = train(network, derivation)
     numeric = NumericNetwork(spec)
-    training = numeric.train(spec.iterations)
-    verification = verify(network, derivation, numeric, training)
-    return Solution(spec, network, derivation, training, verification)
+    reference = numeric.reference()
+    verification = verify(network, derivation, training, numeric, reference)
+    return Solution(spec, network, derivation, training, reference, verification)
 
 
 def _as_spec(source, overrides: dict) -> Spec:

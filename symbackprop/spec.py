@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import resources
@@ -139,6 +138,8 @@ def parse_text(text: str, kind: str, where: str) -> dict:
 
             data = yaml.safe_load(text)
         elif kind == "toml":
+            import tomllib
+
             data = tomllib.loads(text)
         else:
             data = json.loads(text)

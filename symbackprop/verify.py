@@ -1,8 +1,9 @@
-"""Stage 3b: cross-check every number of the derivation; a disagreement stops the run.
+"""Stage 3c: cross-check every number of the derivation and the training; a disagreement stops the run.
 
 Three computations that share no code with derive.py's chain rule:
 
-* the numeric engine (numeric.py) for every net input, output, error, delta, gradient and update;
+* the numeric engine (numeric.py) for every net input, output, error, delta, gradient and update,
+  and for the errors after the first and the last iteration of the compiled training loop;
 * ``sympy.diff`` of the fully substituted error, for every gradient the first update uses, while that
   expression is small enough to differentiate quickly (see ``FULL_DIFF_LIMIT``);
 * central finite differences of the numeric error, for the same gradients.
@@ -20,11 +21,12 @@ import sympy as sp
 from .derive import Derivation
 from .errors import VerificationError
 from .network import SymbolicNetwork
-from .numeric import NumericNetwork, State, Training
+from .numeric import NumericNetwork, Reference, State
 from .rules import KINKED
+from .training import Training
 
 #: Largest (parameters x samples of the update) for which the full error is differentiated by SymPy.
-FULL_DIFF_LIMIT = 120
+FULL_DIFF_LIMIT = 40
 TOLERANCE = 1e-9  # relative to max(1, |value|), for values computed two exact ways
 FD_TOLERANCE = 1e-6  # central differences carry truncation and rounding error
 FD_STEP = 1e-6
@@ -63,16 +65,17 @@ class _Checker:
         self.counts[method] = self.counts.get(method, 0) + 1
 
 
-def verify(network: SymbolicNetwork, derivation: Derivation, numeric: NumericNetwork,
-           training: Training) -> Verification:
+def verify(network: SymbolicNetwork, derivation: Derivation, training: Training, numeric: NumericNetwork,
+           reference: Reference) -> Verification:
     check, notes = _Checker(), []
-    _against_numeric(check, network, derivation, numeric, training)
+    _against_numeric(check, network, derivation, numeric, reference)
+    _training_against_numeric(check, network, training, numeric, reference)
     true_gradients = _true_gradients(network, derivation)
     if len(network.parameters) * len(derivation.update_samples) <= FULL_DIFF_LIMIT:
         _against_sympy(check, network, derivation, true_gradients)
     else:
         notes.append(f"sympy.diff of the full error skipped: more than {FULL_DIFF_LIMIT} parameter-samples")
-    kink = _at_kink(network, training)
+    kink = _at_kink(network, reference)
     if kink:
         notes.append(f"finite differences skipped: {kink} sits where its activation has a kink")
     else:
@@ -85,9 +88,9 @@ def verify(network: SymbolicNetwork, derivation: Derivation, numeric: NumericNet
 
 
 def _against_numeric(check: _Checker, network, derivation: Derivation, numeric: NumericNetwork,
-                     training: Training) -> None:
+                     reference: Reference) -> None:
     values = derivation.values
-    for s, trace in enumerate(training.initial_traces, start=1):
+    for s, trace in enumerate(reference.initial_traces, start=1):
         for layer in range(1, network.depth + 1):
             for j in range(1, network.widths[layer] + 1):
                 check.same("numeric", f"net of neuron {j} in layer {layer}, sample {s}",
@@ -96,16 +99,28 @@ def _against_numeric(check: _Checker, network, derivation: Derivation, numeric: 
                            values[network.out(layer, j, s)], trace.outs[layer][j - 1])
         check.same("numeric", f"the error of sample {s}", derivation.forward[s - 1].error.value,
                    numeric.sample_error(trace.outs[-1], numeric.samples[s - 1][1]))
-    check.same("numeric", "the total error", derivation.error.value, training.history[0])
-    for s, trace in zip(derivation.update_samples, training.update_traces):
+    check.same("numeric", "the total error", derivation.error.value, numeric.error(numeric.initial_state()))
+    first = reference.first_update
+    for s, trace in zip(derivation.update_samples, first.traces):
         for layer in range(1, network.depth + 1):
             for j in range(1, network.widths[layer] + 1):
                 check.same("numeric", f"delta of neuron {j} in layer {layer}, sample {s}",
                            values[network.delta(layer, j, s)], trace.deltas[layer][j - 1])
     gradients = _gradients(derivation)
-    for p, gradient, updated in zip(network.parameters, training.first_gradient, training.updated.flat()):
+    for p, gradient, updated in zip(network.parameters, first.gradient, first.state.flat()):
         check.same("numeric", f"the gradient of {p.quantity.name()}", gradients[p.symbol], gradient)
         check.same("numeric", f"the update of {p.quantity.name()}", values.get(p.updated_symbol, p.value), updated)
+
+
+def _training_against_numeric(check: _Checker, network, training: Training, numeric: NumericNetwork,
+                              reference: Reference) -> None:
+    """The compiled loop's first update, and its errors after the first and the last iteration."""
+    for p, ours, theirs in zip(network.parameters, training.updated, reference.first_update.state.flat()):
+        check.same("numeric", f"the trained first update of {p.quantity.name()}", ours, theirs)
+    check.same("numeric", "the error before training", training.history[0], numeric.error(numeric.initial_state()))
+    check.same("numeric", "the error after iteration 1", training.history[1], reference.first_iteration_error)
+    check.same("numeric", "the error after the last iteration", training.history[-1],
+               numeric.error(numeric.state_from(list(training.final))))
 
 
 def _gradients(derivation: Derivation) -> dict:
@@ -130,12 +145,11 @@ def _against_sympy(check: _Checker, network: SymbolicNetwork, derivation: Deriva
 
 
 def _against_finite_differences(check: _Checker, network, derivation, numeric: NumericNetwork, gradients) -> None:
-    state = numeric.initial_state()
-    flat = state.flat()
+    flat = numeric.initial_state().flat()
     samples = [s - 1 for s in derivation.update_samples]
 
     def error_at(values: list[float]) -> float:
-        return _update_error(numeric, _unflatten(state, values), samples)
+        return _update_error(numeric, numeric.state_from(values), samples)
 
     for index, p in enumerate(network.parameters):
         if p.symbol not in gradients:
@@ -154,18 +168,9 @@ def _update_error(numeric: NumericNetwork, state: State, samples: list[int]) -> 
     return total / len(samples) if numeric.spec.reduction == "mean" else total
 
 
-def _unflatten(like: State, values: list[float]) -> State:
-    it = iter(values)
-    weights, biases = [], []
-    for w, b in zip(like.weights, like.biases):
-        weights.append([[next(it) for _ in row] for row in w])
-        biases.append([next(it) for _ in b])
-    return State(weights, biases)
-
-
-def _at_kink(network: SymbolicNetwork, training: Training) -> str | None:
+def _at_kink(network: SymbolicNetwork, reference: Reference) -> str | None:
     """A neuron whose net input is within a finite-difference step of a kinked activation's corner."""
-    for s, trace in enumerate(training.initial_traces, start=1):
+    for s, trace in enumerate(reference.initial_traces, start=1):
         for layer in range(1, network.depth + 1):
             if network.spec.layers[layer - 1].activation in KINKED:
                 for j, z in enumerate(trace.nets[layer], start=1):

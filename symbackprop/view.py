@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.parameters import evaluate
 
 from .derive import Step, partial
 from .network import bias_kind
@@ -112,7 +113,11 @@ class ViewBuilder:
         return {"samples": samples, "layers": layers}
 
     def rules(self) -> list[dict]:
-        """The general forms used: each activation once, then the loss."""
+        """The general forms used: each activation once, then the loss (as written, not simplified)."""
+        with evaluate(False):
+            return self._rules()
+
+    def _rules(self) -> list[dict]:
         net, out, t, o = generic("net"), generic("out"), generic("target", "k"), generic("out", "k")
         rules, seen = [], []
         for layer in self.solution.spec.layers:
@@ -126,7 +131,8 @@ class ViewBuilder:
         loss, n = LOSSES[self.solution.spec.loss], self.network.outputs
         k = sp.Symbol("k", integer=True)
         term = loss.term(t, o, n)
-        total = Step(generic("error"), (sp.Sum(term, (k, 1, n)) if n > 1 else term,), None, None)
+        with evaluate(True):  # Sum would wrap an unevaluated summand as 1 * (...)
+            total = Step(generic("error"), (sp.Sum(term, (k, 1, n)) if n > 1 else term,), None, None)
         slope = Step(partial(generic("error"), o), (loss.power_rule(t, o, n), loss.slope(t, o, n)), None, None)
         rules.append({"name": self.solution.spec.loss, "equations": [self.equation(total), self.equation(slope)]})
         return rules
@@ -169,7 +175,7 @@ class ViewBuilder:
         training, rows = self.solution.training, []
         gradients = {pd.parameter.symbol: pd.gradient.value for lb in self.solution.derivation.backward
                      for pd in lb.parameters}
-        for p, updated, final in zip(self.network.parameters, training.updated.flat(), training.final.flat()):
+        for p, updated, final in zip(self.network.parameters, training.updated, training.final):
             rows.append({"label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
                          "before": self.number(p.value), "gradient": self.number(gradients[p.symbol]),
                          "after": self.number(updated), "final": self.number(final)})

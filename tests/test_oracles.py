@@ -1,5 +1,6 @@
 """Gradients, updates and error histories against oracles that are not the engine itself."""
 
+import dataclasses
 import itertools
 import json
 import math
@@ -132,19 +133,20 @@ def test_sigmoid_does_not_overflow():
 def test_verification_runs_three_independent_methods(solve_example):
     verification = solve_example("mazur").verification
     assert verification.methods == ("numeric", "sympy", "finite")
-    # 4 nets, 4 outs, 1 sample error, 1 total, 4 deltas, 10 gradients, 10 updates
-    assert verification.counts == {"numeric": 34, "sympy": 10, "finite": 10}
+    # 4 nets, 4 outs, 1 sample error, 1 total, 4 deltas, 10 gradients, 10 updates; and of the
+    # compiled training loop 10 first updates and the errors before, after one and after all iterations
+    assert verification.counts == {"numeric": 47, "sympy": 10, "finite": 10}
     assert verification.max_abs_difference < 1e-9
 
 
 def test_disagreement_stops_the_run(monkeypatch):
     from symbackprop import numeric
 
-    original = numeric.NumericNetwork.update
+    original = numeric.NumericNetwork.update  # the reference engine now disagrees on every gradient
 
-    def broken(self, state, batch, updated_above):
-        new, gradient, traces = original(self, state, batch, updated_above)
-        return new, [g * 1.001 for g in gradient], traces
+    def broken(self, *args, **kwargs):
+        step = original(self, *args, **kwargs)
+        return dataclasses.replace(step, gradient=[g * 1.001 for g in step.gradient])
 
     monkeypatch.setattr(numeric.NumericNetwork, "update", broken)
     with pytest.raises(symbackprop.VerificationError, match="internal check failed"):

@@ -1,0 +1,156 @@
+"""Stage 3b: training — the derivation compiled to a plain-Python function, then iterated.
+
+The worked solution is a straight-line program: each step's left-hand side is defined by its last
+form, in terms of earlier steps. SymPy's ``lambdify`` turns that program (handed to it as its
+common subexpressions) into one Python function of the parameters and the data, so the loop runs
+the very formulas the document shows, at float speed, with no symbolic substitution inside the
+loop. Compiling costs time linear in the number of steps; verify.py checks the first update and the
+final error against the independent numeric engine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import sympy as sp
+from sympy.core.parameters import evaluate
+
+from .derive import Derivation, Step
+from .errors import SpecError
+from .network import SymbolicNetwork
+
+
+class DivergenceError(SpecError):
+    """The error overflowed during training: the spec asks for a learning rate that diverges."""
+
+
+@dataclass(frozen=True)
+class Training:
+    updated: tuple[float, ...]  # parameters after the first update, in SymbolicNetwork.parameters order
+    final: tuple[float, ...]  # after all iterations
+    history: tuple[float, ...]  # total error before training and after each iteration
+
+
+def _exp(x: float) -> float:
+    """``math.exp`` that saturates instead of raising, so 1/(1 + e^{-z}) is 0 for very negative z."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
+class _Program:
+    """Steps in order, renamed to valid identifiers, compiled by lambdify into f(*args) -> outputs."""
+
+    def __init__(self, args: list[sp.Symbol]):
+        self.args = args
+        self.names = {a: sp.Symbol(f"a{i}") for i, a in enumerate(args)}
+        self.assignments: list[tuple[sp.Symbol, sp.Expr]] = []
+
+    def add(self, steps) -> None:
+        for step in steps:
+            with evaluate(False):  # renaming only; Python does the arithmetic
+                expression = step.forms[-1].xreplace(self.names)
+            self.names[step.lhs] = name = sp.Symbol(f"v{len(self.assignments)}")
+            self.assignments.append((name, expression))
+
+    def compile(self, outputs: list) -> Callable:
+        results = [self.names[o] for o in outputs]
+        arguments = [self.names[a] for a in self.args]
+        return sp.lambdify(arguments, results, modules=[{"exp": _exp}, "math"],
+                           cse=lambda exprs: (self.assignments, exprs), docstring_limit=0)
+
+
+def _forward_steps(derivation: Derivation, samples) -> list[Step]:
+    steps = []
+    for forward in derivation.forward:
+        if forward.sample in samples:
+            steps += [step for neuron in forward.neurons for step in (neuron.net, neuron.out)]
+            steps += [*forward.terms, forward.error]
+    return steps
+
+
+def _backward_steps(derivation: Derivation) -> list[Step]:
+    steps = []
+    for layer in derivation.backward:
+        for neuron in layer.neurons:
+            steps += [*neuron.paths, neuron.grad_out, neuron.slope, neuron.delta]
+        for p in layer.parameters:
+            steps += [step for local in p.local for step in local] + list(p.chains)
+            if len(p.chains) > 1:
+                steps.append(p.gradient)
+            if p.update:
+                steps.append(p.update)
+    return steps
+
+
+def _data_symbols(network: SymbolicNetwork, samples) -> list[sp.Symbol]:
+    symbols = [network.rate]
+    for s in samples:
+        symbols += [network.out(0, k, s) for k in range(1, network.widths[0] + 1)]
+        symbols += [network.target(j, s) for j in range(1, network.outputs + 1)]
+    return symbols
+
+
+def _data_values(network: SymbolicNetwork, samples) -> list[float]:
+    values = [network.spec.learning_rate]
+    for s in samples:
+        sample = network.spec.samples[s - 1]
+        values += [*sample.inputs, *sample.targets]
+    return values
+
+
+def train(network: SymbolicNetwork, derivation: Derivation) -> Training:
+    parameters = [p.symbol for p in network.parameters]
+    everything = tuple(range(1, network.sample_count + 1))
+    update_samples = derivation.update_samples
+
+    update = _Program(parameters + _data_symbols(network, update_samples))
+    update.add(_forward_steps(derivation, update_samples))
+    if update_samples == everything and len(everything) > 1:
+        update.add([derivation.error])
+    update.add(_backward_steps(derivation))
+    new_values = [p.updated_symbol if p.updated_symbol in update.names else p.symbol for p in network.parameters]
+    error_of_update = derivation.error if update_samples == everything else derivation.forward[0].error
+    step = update.compile(new_values + [error_of_update.lhs])
+
+    all_data = _data_values(network, everything)
+    if network.spec.mode == "batch":  # the update step also returns the error of the state it starts from
+        def error(*args):
+            return step(*args)[-1:]
+    else:
+        total = _Program(parameters + _data_symbols(network, everything))
+        total.add(_forward_steps(derivation, everything))
+        if len(everything) > 1:
+            total.add([derivation.error])
+        error = total.compile([derivation.error.lhs])
+
+    batches = [everything] if network.spec.mode == "batch" else [(s,) for s in everything]
+    try:
+        return _iterate(network, step, error, [_data_values(network, b) for b in batches], all_data)
+    except OverflowError:
+        raise DivergenceError("learning_rate: training diverged (a value overflowed); try a smaller learning "
+                              "rate or fewer iterations") from None
+
+
+def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: list, all_data: list) -> Training:
+    """Batch mode: each update also returns the error before it. Online: one update per sample."""
+    batch_mode = network.spec.mode == "batch"
+    state = [p.value for p in network.parameters]
+    history, first = [], None
+    for iteration in range(1, network.spec.iterations + 1):
+        if not batch_mode:
+            history.append(_checked(error(*state, *all_data)[0], iteration))
+        for batch_data in data:
+            *state, before = step(*state, *batch_data)
+            first = first or tuple(state)
+        if batch_mode:
+            history.append(_checked(before, iteration))
+    history.append(_checked(error(*state, *all_data)[0], network.spec.iterations))
+    return Training(first, tuple(state), tuple(history))
+
+
+def _checked(value: float, iteration: int) -> float:
+    if not math.isfinite(value):
+        raise DivergenceError(f"learning_rate: training diverged by iteration {iteration} (the error became "
+                              f"{value}); try a smaller learning rate or fewer iterations")
+    return value

@@ -1,0 +1,93 @@
+"""symbackprop benchmark: the three ratios of issue #2, measured in one run.
+
+    python tests/benchmarks/bench.py [--runs 5]
+
+(a) ``symbackprop solve mazur -f md,tex,json`` wall time over ``python -c "import sympy, jinja2, yaml"``
+(b) the Mazur solve with 10,000 iterations over the same with 1
+(c) worked-solution time (solve + Markdown + LaTeX + JSON) per parameter for random 4-4-4-4,
+    8-8-8-8 and 16-16-16-16 sigmoid networks
+
+Wall times are medians of ``--runs`` runs of fresh processes (for a and b) or of in-process solves
+(for c). Exit status 1 if a target is missed. Not part of the test run: timings belong here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+TARGETS = {"a": 2.0, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5}
+
+
+def wall(command: list[str], runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def random_network(width: int, seed: int = 1) -> dict:
+    rng = random.Random(seed)
+    layers = [{"activation": "sigmoid",
+               "weights": [[rng.uniform(-0.5, 0.5) for _ in range(width)] for _ in range(width)],
+               "bias": [rng.uniform(-0.5, 0.5) for _ in range(width)]} for _ in range(3)]
+    return {"name": f"random{width}", "inputs": [rng.uniform(0, 1) for _ in range(width)],
+            "targets": [rng.uniform(0, 1) for _ in range(width)], "layers": layers, "learning_rate": 0.5}
+
+
+def worked_solution_time(width: int, runs: int) -> tuple[float, int]:
+    import symbackprop
+
+    times, parameters = [], 0
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            start = time.perf_counter()
+            solution = symbackprop.solve(random_network(width))
+            symbackprop.write(solution, ["md", "tex", "json"], folder)
+            times.append(time.perf_counter() - start)
+        parameters = solution.spec.parameter_count
+    return statistics.median(times), parameters
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median; default 5)")
+    runs = parser.parse_args().runs
+    python = sys.executable
+    with tempfile.TemporaryDirectory() as out:
+        solve = [python, "-m", "symbackprop", "solve", "mazur", "-f", "md,tex,json", "-o", out]
+        imports = wall([python, "-c", "import sympy, jinja2, yaml"], runs)
+        full = wall(solve, runs)
+        single = wall(solve + ["--iterations", "1"], runs)
+    print(f"import sympy, jinja2, yaml        {imports:7.3f} s")
+    print(f"solve mazur (10,000 iterations)   {full:7.3f} s")
+    print(f"solve mazur (1 iteration)         {single:7.3f} s")
+    ratios = {"a": full / imports, "b": full / single}
+    per_parameter = {}
+    for width in (4, 8, 16):
+        seconds, parameters = worked_solution_time(width, max(1, runs // 2) if width == 16 else runs)
+        per_parameter[width] = seconds / parameters
+        print(f"{width}-{width}-{width}-{width} ({parameters:3d} parameters)  {seconds:7.3f} s   "
+              f"{1000 * per_parameter[width]:6.2f} ms per parameter")
+        if width == 16:
+            ratios["c_16"] = seconds
+    ratios["c_scaling"] = per_parameter[16] / per_parameter[8]
+    labels = {"a": "(a) solve / imports", "b": "(b) 10,000 / 1 iteration", "c_16": "(c) 16-16-16-16 seconds",
+              "c_scaling": "(c) per parameter 16^4 / 8^4"}
+    missed = 0
+    for key, value in ratios.items():
+        ok = value <= TARGETS[key]
+        missed += not ok
+        print(f"{labels[key]:<32} {value:6.2f}  (target <= {TARGETS[key]})  {'ok' if ok else 'MISSED'}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
