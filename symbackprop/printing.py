@@ -95,3 +95,11 @@ class SolutionPrinter(LatexPrinter):
 
     def _print_Exp1(self, expr):
         return "e"
+
+    def _print_Piecewise(self, expr):
+        """Cases as a textbook writes them ("if", "otherwise"), with no spacing macros such as ``\\:``."""
+        rows = []
+        for value, condition in expr.args:
+            when = "\\text{otherwise}" if condition == True else f"\\text{{if }} {self._print(condition)}"  # noqa: E712
+            rows.append(f"{self._print(value)} & {when}")
+        return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"

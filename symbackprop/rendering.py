@@ -47,6 +47,15 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+def markdown_math(latex: str) -> str:
+    """LaTeX math that survives a Markdown pass: row breaks as TeX's ``\\cr`` instead of ``\\\\``.
+
+    GitHub's Markdown reads a backslash before punctuation as an escape, even inside ``$$`` blocks,
+    so ``\\\\`` would reach MathJax as ``\\``; ``\\cr`` means the same to MathJax and KaTeX.
+    """
+    return latex.replace("\\\\", "\\cr")
+
+
 def _bytecode_cache():
     """Jinja's cache of compiled templates (keyed by file and source checksum), in the user's cache folder.
 
@@ -78,6 +87,7 @@ def _environment(kind: str, template_dir: Path | None):
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              bytecode_cache=_bytecode_cache(), **delimiters)
     env.filters["escape"] = escape_latex if kind == "tex" else escape_markdown
+    env.filters["math"] = (lambda latex: latex) if kind == "tex" else markdown_math
     return env
 
 

@@ -110,3 +110,13 @@ def test_missing_template_variable_fails_loudly(tmp_path, solve_example):
     (tmp_path / "solution.md.j2").write_text("{{ no_such_variable }}")
     with pytest.raises(jinja2.UndefinedError):
         symbackprop.render(solve_example("mazur"), "md", template_dir=tmp_path)
+
+
+@pytest.mark.parametrize("notation", ["mazur", "nielsen", "course", "indexed"])
+def test_markdown_math_survives_a_markdown_pass(notation):
+    """Markdown reads a backslash before ASCII punctuation as an escape (GitHub does so even in $$ blocks)."""
+    for name in ("deep", "xor"):
+        for symbolic in (False, True):
+            document = symbackprop.render(symbackprop.solve(name, notation=notation, iterations=1), "md",
+                                          symbolic=symbolic)
+            assert not re.findall(r"\\[!-/:-@\[-`{-~]", document)
