@@ -12,6 +12,7 @@ import sys
 from typing import Callable
 
 from . import __version__
+from .defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from .errors import SymbackpropError
 
 EXAMPLES = """examples:
@@ -36,8 +37,9 @@ def _formats(text: str) -> list[str]:
 
 
 def _precision(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 15:
-        raise argparse.ArgumentTypeError("expected a whole number of decimal places from 1 to 15")
+    if not text.isdigit() or int(text) not in PRECISION_RANGE:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of decimal places from {PRECISION_RANGE.start} to {PRECISION_RANGE.stop - 1}")
     return int(text)
 
 
@@ -47,13 +49,20 @@ def _iterations(text: str) -> int:
     return int(text)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes are bad input too: one line on stderr, exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="symbackprop",
         description="Verified, step-by-step backpropagation worked solutions from a small network spec.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True, parser_class=_Parser)
 
     solve = commands.add_parser("solve", help="write the worked solution of a spec", epilog=EXAMPLES,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -63,8 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="comma-separated: md, tex, json, pdf (default: md,tex)")
     solve.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output)")
     solve.add_argument("--notation", help="mazur, nielsen, course or indexed (default: the spec's, else nielsen)")
-    solve.add_argument("--precision", type=_precision, default=9, metavar="P",
-                       help="decimal places shown in documents (default 9); JSON is never rounded")
+    solve.add_argument("--precision", type=_precision, default=DEFAULT_PRECISION, metavar="P",
+                       help=f"decimal places shown in documents (default {DEFAULT_PRECISION}); JSON is never rounded")
     solve.add_argument("--iterations", type=_iterations, metavar="N", help="iterations to run (overrides the spec)")
     solve.add_argument("--symbolic", action="store_true", help="formulas only, no numbers (lecture notes)")
     solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")

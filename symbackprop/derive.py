@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import math
+
 import sympy as sp
 from sympy.core.parameters import evaluate
 
+from .errors import SpecError
 from .network import Parameter, SymbolicNetwork
 from .notation import NOTATIONS
 from .quantities import ELLIPSIS, number
@@ -102,6 +105,9 @@ class Values:
         numeric = last.xreplace(self._shown)
         with evaluate(True):
             value = float(last.xreplace(self._floats))
+        if not math.isfinite(value):
+            raise SpecError("inputs: the first step overflows (a value of the worked solution is not finite); "
+                            "use smaller inputs or weights")
         for key in (lhs, *aliases):
             self.record(key, value)
         return Step(lhs, tuple(forms), numeric, value)

@@ -20,6 +20,22 @@ class SpecError(SymbackpropError):
     exit_status = 2
 
 
+class DivergenceError(SpecError):
+    """Training overflowed: the spec asks for a learning rate (or inputs) that diverge."""
+
+
+class OutputError(SymbackpropError):
+    """A document could not be written (a folder in the way, no permission, a full disk)."""
+
+    exit_status = 2
+
+
+class TemplateError(SymbackpropError):
+    """A user template is missing, malformed, or asks for a variable the document does not have."""
+
+    exit_status = 2
+
+
 class ToolMissingError(SymbackpropError):
     """An external program (pdflatex/latexmk) is needed but not installed."""
 

@@ -40,10 +40,6 @@ class Parameter:
         return self.quantity.kind == "bias"
 
 
-def bias_kind(bias) -> str:
-    return "none" if bias is None else "shared" if isinstance(bias, float) else "per_neuron"
-
-
 class SymbolicNetwork:
     def __init__(self, spec: Spec):
         self.spec = spec
@@ -58,7 +54,7 @@ class SymbolicNetwork:
             for j, row in enumerate(layer.weights, start=1):
                 for k, value in enumerate(row, start=1):
                     yield Parameter(Quantity("weight", l, j, k), value, (j,))
-            kind = bias_kind(layer.bias)
+            kind = layer.bias_kind
             if kind == "shared":
                 yield Parameter(Quantity("bias", l), layer.bias, tuple(range(1, layer.width + 1)))
             elif kind == "per_neuron":

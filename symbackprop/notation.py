@@ -94,9 +94,10 @@ class Labels:
         self.weight_offsets, self.bias_numbers = _numbering(widths, bias_kinds)
         self._cache: dict[Quantity, str] = {}
 
-    @property
-    def weight_first(self) -> bool:
-        return self.notation.weight_first
+    @classmethod
+    def for_spec(cls, spec) -> "Labels":
+        kinds = tuple(layer.bias_kind for layer in spec.layers)
+        return cls(spec.notation, spec.widths, kinds, len(spec.samples))
 
     def __call__(self, q: Quantity) -> str:
         label = self._cache.get(q)

@@ -1,8 +1,8 @@
 """Plain-float backpropagation: the independent oracle for the symbolic derivation.
 
-This module shares nothing with derive.py except the rule tables' float functions, so agreement
-between the two is evidence, not tautology. verify.py compares every value of the first update,
-and the errors of the trained parameters, with what it computes here.
+This module shares nothing with derive.py or training.py except the rule tables' float functions,
+so agreement is evidence, not tautology. verify.py compares every value of the first update, and
+the errors and parameters of the first iterations of training, with what it computes here.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from itertools import repeat
 from operator import add, mul, sub
 
-from .network import bias_kind
 from .rules import ACTIVATIONS, LOSSES
 from .spec import Spec
 
@@ -57,25 +56,26 @@ class Reference:
 
     initial_traces: tuple[Trace, ...]  # every sample at the initial parameters, true deltas
     first_update: Update  # the first update step as the spec defines it
-    first_iteration_error: float  # the total error after the first iteration (epoch)
+    early_errors: tuple[float, ...]  # the total error after each of the first CHECKED_ITERATIONS iterations
+    early_state: State  # the parameters after them
 
 
 class NumericNetwork:
     def __init__(self, spec: Spec):
         self.spec = spec
         self.rules = [(ACTIVATIONS[layer.activation], layer.alpha) for layer in spec.layers]
-        self.bias_kinds = [bias_kind(layer.bias) for layer in spec.layers]
+        self.bias_kinds = [layer.bias_kind for layer in spec.layers]
         self.shared = [kind == "shared" for kind in self.bias_kinds]
         self.loss = LOSSES[spec.loss]
         self.update_biases = spec.update_biases
         self.samples = [(list(s.inputs), list(s.targets)) for s in spec.samples]
-        self.spec_state = self.initial_state()
+        self._shapes = self.initial_state()
 
     def initial_state(self) -> State:
         """The parameters as the spec gives them."""
         biases = []
         for layer in self.spec.layers:
-            kind = bias_kind(layer.bias)
+            kind = layer.bias_kind
             biases.append([] if kind == "none" else [layer.bias] if kind == "shared" else list(layer.bias))
         return State([[list(row) for row in layer.weights] for layer in self.spec.layers], biases)
 
@@ -148,19 +148,22 @@ class NumericNetwork:
         """A state from flat values in SymbolicNetwork.parameters order (the inverse of State.flat)."""
         it = iter(values)
         weights, biases = [], []
-        for w, b in zip(self.spec_state.weights, self.spec_state.biases):
+        for w, b in zip(self._shapes.weights, self._shapes.biases):
             weights.append([[next(it) for _ in row] for row in w])
             biases.append([next(it) for _ in b])
         return State(weights, biases)
 
-    def reference(self) -> Reference:
+    def reference(self, iterations: int) -> Reference:
+        """The first update, and the first ``iterations`` iterations, computed here independently."""
         state = self.initial_state()
         everything = list(range(len(self.samples)))
         updated_above = self.spec.hidden_deltas == "updated"
         initial = self.update(state, everything, updated_above=False)
         batches = [everything] if self.spec.mode == "batch" else [[i] for i in everything]
         first = self.update(state, batches[0], updated_above)
-        after = first.state
-        for batch in batches[1:]:
-            after = self.update(after, batch, updated_above).state
-        return Reference(tuple(initial.traces), first, self.error(after))
+        errors = []
+        for _ in range(iterations):
+            for batch in batches:
+                state = self.update(state, batch, updated_above).state
+            errors.append(self.error(state))
+        return Reference(tuple(initial.traces), first, tuple(errors), state)

@@ -1,8 +1,8 @@
-"""Write rendered documents: all of them in memory first, then each by temporary file and rename.
+"""Write rendered documents: all of them in memory first, then as temporary files, then renamed.
 
-A failure while rendering or compiling leaves the output folder untouched, and a reader never sees a
-half-written file. PDF is compiled from the LaTeX document by ``pdflatex`` in a scratch folder,
-with shell escape disabled.
+A failure while rendering, compiling or writing leaves the output folder as it was, and a reader
+never sees a half-written file. PDF is compiled from the LaTeX document by ``pdflatex`` in a scratch
+folder, with shell escape disabled.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .errors import LatexError, SpecError, ToolMissingError
-from .printing import DEFAULT_PRECISION
-from .rendering import FORMATS, Documents, RenderOptions
+from .defaults import DEFAULT_PRECISION
+from .errors import LatexError, OutputError, SpecError, ToolMissingError
+from .rendering import FORMATS, Documents, render_options
 from .solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
@@ -27,45 +27,59 @@ INSTALL_HINT = ("install a LaTeX distribution (Debian/Ubuntu: apt-get install te
 def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "output", *,
           precision: int = DEFAULT_PRECISION, symbolic: bool = False,
           template_dir: str | Path | None = None) -> list[Path]:
-    """Render ``formats`` of ``solution`` and write them to ``out_dir``; returns the paths written."""
+    """Render ``formats`` (a list, or a comma-separated text) of ``solution`` into ``out_dir``.
+
+    Returns the paths written. Every document is rendered first, then written beside its final
+    name, then renamed; if anything fails, no file of this call is left behind, old or half-written.
+    """
+    formats = formats.split(",") if isinstance(formats, str) else list(formats)
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
-    if unknown:
-        raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {unknown[0]!r}")
-    renderer = Documents(solution, RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None))
+    if unknown or not formats:
+        raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
+    renderer = Documents(solution, render_options(precision, symbolic, template_dir))
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
         if fmt == "pdf":
-            documents[f"{solution.spec.name}.pdf"] = compile_pdf(renderer.render("tex"), solution.spec.name)
+            documents[f"{solution.spec.name}.pdf"] = compile_pdf(renderer.render("tex"))
         else:
             documents[f"{solution.spec.name}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
-    folder = Path(out_dir)
+    return _write_all(Path(out_dir), documents)
+
+
+def _write_all(folder: Path, documents: dict[str, bytes]) -> list[Path]:
+    """All temporary files first, the renames last: a failure leaves the folder as it was."""
+    temporaries: list[Path] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        for name, data in documents.items():
+            temporary = folder / f".{name}.{os.urandom(6).hex()}.tmp"
+            temporaries.append(temporary)
+            with open(temporary, "xb") as stream:  # a new file, with the mode the umask gives
+                stream.write(data)
+        paths = [folder / name for name in documents]
+        blocked = next((p for p in paths if p.is_dir()), None)
+        if blocked:  # the one way a rename of a written file can fail; checked before any rename
+            raise IsADirectoryError(21, "a folder of that name is in the way", str(blocked))
+        for temporary, path in zip(temporaries, paths):
+            os.replace(temporary, path)
+        return paths
     except OSError as exc:
-        raise SpecError(f"output: cannot create folder {folder}: {exc.strerror}") from None
-    return [_write_atomically(folder / name, data) for name, data in documents.items()]
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
+        where = exc.filename or folder
+        raise OutputError(f"output: cannot write {where}: {exc.strerror or exc}") from None
 
 
-def _write_atomically(path: Path, data: bytes) -> Path:
-    """Write beside ``path`` under a fresh name (mode from the umask, like any new file), then rename."""
-    temporary = path.with_name(f".{path.name}.{os.urandom(6).hex()}.tmp")
-    try:
-        with open(temporary, "xb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
+def compile_pdf(tex: str) -> bytes:
+    """Run pdflatex (no shell escape, non-interactive) on ``tex`` in a scratch folder; return the PDF.
 
-
-def compile_pdf(tex: str, name: str) -> bytes:
-    """Run pdflatex (no shell escape, non-interactive) on ``tex`` in a scratch folder; return the PDF."""
+    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option.
+    """
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise ToolMissingError(f"pdf: pdflatex was not found; {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="symbackprop-") as scratch:
-        source = Path(scratch) / f"{name}.tex"
+        source = Path(scratch) / "solution.tex"
         source.write_text(tex, encoding="utf-8")
         command = [pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", source.name]
         try:

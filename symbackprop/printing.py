@@ -11,10 +11,10 @@ from __future__ import annotations
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
+from .defaults import DEFAULT_PRECISION
 from .notation import Labels
 from .quantities import quantity_of
 
-DEFAULT_PRECISION = 9
 
 
 def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:

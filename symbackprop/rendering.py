@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .printing import DEFAULT_PRECISION
+from .defaults import DEFAULT_PRECISION, PRECISION_RANGE
+from .errors import SpecError, TemplateError
 from .quantities import quantity_of
 from .solution import Solution
-from .view import ViewBuilder, labels_for
+from .notation import Labels
+from .view import ViewBuilder
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,15 @@ class Documents:
 
 def _templated(kind: str, template: str) -> Callable[[Documents], str]:
     def render(documents: Documents) -> str:
+        import jinja2
+
         environment = _environment(kind, documents.options.template_dir)
-        return environment.get_template(template).render(documents.view)
+        try:
+            return environment.get_template(template).render(documents.view)
+        except jinja2.TemplateError as exc:  # a user template's mistake, reported like bad input
+            where = ":".join(str(part) for part in (getattr(exc, "name", None) or template,
+                                                   getattr(exc, "lineno", None)) if part)
+            raise TemplateError(f"template {where}: {exc.message}") from None
 
     return render
 
@@ -117,7 +126,7 @@ def _templated(kind: str, template: str) -> Callable[[Documents], str]:
 def render_json(documents: Documents) -> str:
     """The machine-readable solution (shared/solution.schema.json): full float64, never rounded."""
     solution = documents.solution
-    spec, training, labels = solution.spec, solution.training, labels_for(solution)
+    spec, training, labels = solution.spec, solution.training, Labels.for_spec(solution.spec)
     network = solution.network
     gradients = {pd.parameter.symbol: pd.gradient.value for lb in solution.derivation.backward for pd in lb.parameters}
     samples = []
@@ -157,8 +166,19 @@ FORMATS: dict[str, Format] = {
 }
 
 
+def render_options(precision: int, symbolic: bool, template_dir: str | Path | None) -> RenderOptions:
+    """Options checked like spec fields, for API callers as much as for the command line."""
+    if isinstance(precision, bool) or not isinstance(precision, int) or precision not in PRECISION_RANGE:
+        raise SpecError(f"precision: expected a whole number from {PRECISION_RANGE.start} to "
+                        f"{PRECISION_RANGE.stop - 1}, found {precision!r}")
+    if template_dir is not None and not Path(template_dir).is_dir():
+        raise TemplateError(f"template-dir: {template_dir} is not a folder")
+    return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None)
+
+
 def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
            template_dir: str | Path | None = None) -> str:
-    """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string."""
-    options = RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None)
-    return Documents(solution, options).render(fmt)
+    """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF."""
+    if fmt not in FORMATS:
+        raise SpecError(f"format: render() makes {', '.join(FORMATS)}, found {fmt!r} (write() also makes pdf)")
+    return Documents(solution, render_options(precision, symbolic, template_dir)).render(fmt)

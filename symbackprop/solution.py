@@ -13,7 +13,7 @@ from .derive import Derivation, derive
 from .network import SymbolicNetwork
 from .numeric import NumericNetwork, Reference
 from .spec import Spec, load_spec, validate
-from .training import Training, train
+from .training import CHECKED_ITERATIONS, Training, train
 from .verify import Verification, verify
 
 
@@ -39,7 +39,7 @@ def solve(source: str | Path | Spec | dict, **overrides) -> Solution:
     derivation = derive(network)
     training = train(network, derivation)
     numeric = NumericNetwork(spec)
-    reference = numeric.reference()
+    reference = numeric.reference(min(spec.iterations, CHECKED_ITERATIONS))
     verification = verify(network, derivation, training, numeric, reference)
     return Solution(spec, network, derivation, training, reference, verification)
 
@@ -61,8 +61,8 @@ def _spec_fields(spec: Spec) -> dict:
     for layer in spec.layers:
         activation = layer.activation if layer.alpha is None else {"name": layer.activation, "alpha": layer.alpha}
         entry = {"activation": activation, "weights": [list(row) for row in layer.weights]}
-        if layer.bias is not None:
-            entry["bias"] = layer.bias if isinstance(layer.bias, float) else list(layer.bias)
+        if layer.bias_kind != "none":
+            entry["bias"] = layer.bias if layer.bias_kind == "shared" else list(layer.bias)
         layers.append(entry)
     fields = {
         "name": spec.name, "notation": spec.notation, "layers": layers, "loss": spec.loss,

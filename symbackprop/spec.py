@@ -26,7 +26,7 @@ LIMITS = {
     "layers": 8,
     "samples": 16,
     "parameters": 2000,
-    # iterations x samples x parameters: keeps the numeric training loop under about a minute.
+    # iterations x samples x parameters: keeps the compiled training loop to seconds (see training.py).
     "training work": 50_000_000,
 }
 
@@ -60,8 +60,9 @@ class Layer:
         return len(self.weights)
 
     @property
-    def shared_bias(self) -> bool:
-        return isinstance(self.bias, float)
+    def bias_kind(self) -> str:
+        """"none", "shared" (one bias for the layer) or "per_neuron"."""
+        return "none" if self.bias is None else "shared" if isinstance(self.bias, float) else "per_neuron"
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class Spec:
         count = 0
         for layer in self.layers:
             count += sum(len(row) for row in layer.weights)
-            count += 0 if layer.bias is None else 1 if layer.shared_bias else layer.width
+            count += {"none": 0, "shared": 1, "per_neuron": layer.width}[layer.bias_kind]
         return count
 
 
@@ -120,7 +121,7 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
         )
     data = parse_text(text, kind, str(source))
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return validate(data, default_name=stem)
+    return validate(data, default_name=output_name(stem))
 
 
 def _read(path: Path) -> str:
@@ -144,18 +145,34 @@ def parse_text(text: str, kind: str, where: str) -> dict:
         else:
             data = json.loads(text)
     except Exception as exc:  # each parser has its own error type; all mean "malformed"
-        detail = " ".join(str(exc).split())
-        raise SpecError(f"{where}: malformed {kind.upper()}: {detail}") from None
+        raise SpecError(f"{where}: malformed {kind.upper()}: {_parser_message(exc)}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{where}: expected a mapping of fields at the top level")
     return data
 
 
+def _parser_message(exc: Exception) -> str:
+    """One line: PyYAML's message without its source excerpt; the others' messages as they are."""
+    problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
+    if problem and mark is not None:
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return " ".join(str(exc).split())
+
+
+def output_name(stem: str) -> str:
+    """A file name stem made safe as the default ``name``: other characters become '-'."""
+    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem).lstrip("-.")
+    return cleaned or "network"
+
+
 def validate(data: dict, default_name: str = "network") -> Spec:
-    unknown = sorted(set(data) - TOP_LEVEL_FIELDS)
+    unknown = sorted(map(str, set(data) - TOP_LEVEL_FIELDS))
     if unknown:
         raise SpecError(f"{unknown[0]}: unknown field; valid fields: {', '.join(sorted(TOP_LEVEL_FIELDS))}")
     samples = _samples(data)
+    if len(samples[0].inputs) > LIMITS["neurons per layer"]:
+        raise SpecError(f"inputs: {len(samples[0].inputs)} values; a worked solution allows at most "
+                        f"{LIMITS['neurons per layer']} neurons per layer, the input layer included")
     layers = _layers(data.get("layers"), len(samples[0].inputs))
     for i, sample in enumerate(samples):
         if len(sample.targets) != layers[-1].width:
@@ -164,7 +181,7 @@ def validate(data: dict, default_name: str = "network") -> Spec:
                 f"{where}: expected {layers[-1].width} values (one per output neuron), found {len(sample.targets)}"
             )
     spec = Spec(
-        name=_text(data, "name", default_name),
+        name=_name(data, default_name),
         title=_text(data, "title", None),
         notation=_choice(data, "notation", tuple(NOTATIONS), "nielsen"),
         samples=samples,
@@ -192,7 +209,10 @@ def number(value: Any, field: str) -> float:
             if _is_float_text(value):  # "inf", "nan": numbers, but not finite ones
                 raise SpecError(f"{field}: expected a finite number, found {value!r}") from None
             raise SpecError(f"{field}: expected a number such as 0.25 or \"1/3\", found {value!r}") from None
-    result = float(value)
+    try:
+        result = float(value)
+    except OverflowError:  # an integer or fraction beyond the float range
+        result = math.inf
     if not math.isfinite(result):
         raise SpecError(f"{field}: expected a finite number, found {value!r}")
     return result
@@ -254,7 +274,7 @@ def _layers(raw: Any, below: int) -> tuple[Layer, ...]:
 def _layer(item: Any, field: str, below: int, layer_number: int) -> Layer:
     if not isinstance(item, dict):
         raise SpecError(f"{field}: expected a mapping with activation, weights and bias")
-    unknown = sorted(set(item) - {"activation", "weights", "bias"})
+    unknown = sorted(map(str, set(item) - {"activation", "weights", "bias"}))
     if unknown:
         raise SpecError(f"{field}.{unknown[0]}: unknown field; valid fields: activation, bias, weights")
     activation, alpha = _activation(item.get("activation"), f"{field}.activation")
@@ -279,7 +299,7 @@ def _activation(raw: Any, field: str) -> tuple[str, float | None]:
     if not isinstance(raw, str) or raw not in ACTIVATIONS:
         raise SpecError(f"{field}: expected one of {valid}, found {_describe(raw)}")
     parameter = ACTIVATIONS[raw].parameter
-    extra = sorted(set(params) - ({parameter.name} if parameter else set()))
+    extra = sorted(map(str, set(params) - ({parameter.name} if parameter else set())))
     if extra:
         raise SpecError(f"{field}.{extra[0]}: {raw} takes no parameter {extra[0]!r}")
     if parameter is None:
@@ -309,12 +329,21 @@ def _choice(data: dict, field: str, valid: tuple[str, ...], default: str) -> str
 
 
 def _text(data: dict, field: str, default: str | None) -> str | None:
-    value = data.get(field, default)
-    if value is not None and (not isinstance(value, str) or not value.strip()):
+    """A one-line text; ``null`` counts as absent. Runs of white space (new lines too) become one space."""
+    value = data.get(field)
+    if value is None:
+        return default
+    if not isinstance(value, str) or not value.strip():
         raise SpecError(f"{field}: expected a non-empty text, found {_describe(value)}")
-    if field == "name" and value is not None and not all(c.isalnum() or c in "-_." for c in value):
-        raise SpecError(f"name: expected letters, digits, '-', '_' or '.' (it names the output files), found {value!r}")
-    return value
+    return " ".join(value.split())
+
+
+def _name(data: dict, default: str) -> str:
+    name = _text(data, "name", default)
+    if name != output_name(name):
+        raise SpecError(f"name: expected letters, digits, '-', '_' or '.', not starting with '-' or '.' "
+                        f"(it names the output files), found {name!r}")
+    return name
 
 
 def _flag(data: dict, field: str, default: bool) -> bool:

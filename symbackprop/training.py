@@ -18,17 +18,18 @@ import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .derive import Derivation, Step
-from .errors import SpecError
+from .errors import DivergenceError
 from .network import SymbolicNetwork
 
 
-class DivergenceError(SpecError):
-    """The error overflowed during training: the spec asks for a learning rate that diverges."""
+#: Iterations after which the parameters are kept for verify.py to compare (fewer if there are fewer).
+CHECKED_ITERATIONS = 10
 
 
 @dataclass(frozen=True)
 class Training:
     updated: tuple[float, ...]  # parameters after the first update, in SymbolicNetwork.parameters order
+    checked: tuple[float, ...]  # after min(CHECKED_ITERATIONS, iterations) iterations
     final: tuple[float, ...]  # after all iterations
     history: tuple[float, ...]  # total error before training and after each iteration
 
@@ -136,7 +137,7 @@ def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: li
     """Batch mode: each update also returns the error before it. Online: one update per sample."""
     batch_mode = network.spec.mode == "batch"
     state = [p.value for p in network.parameters]
-    history, first = [], None
+    history, first, checked = [], None, None
     for iteration in range(1, network.spec.iterations + 1):
         if not batch_mode:
             history.append(_checked(error(*state, *all_data)[0], iteration))
@@ -145,8 +146,10 @@ def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: li
             first = first or tuple(state)
         if batch_mode:
             history.append(_checked(before, iteration))
+        if iteration == CHECKED_ITERATIONS:
+            checked = tuple(state)
     history.append(_checked(error(*state, *all_data)[0], network.spec.iterations))
-    return Training(first, tuple(state), tuple(history))
+    return Training(first, checked or tuple(state), tuple(state), tuple(history))
 
 
 def _checked(value: float, iteration: int) -> float:

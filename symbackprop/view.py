@@ -12,7 +12,6 @@ import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .derive import Step, partial
-from .network import bias_kind
 from .notation import Labels
 from .printing import SolutionPrinter
 from .quantities import generic, number_value
@@ -35,16 +34,11 @@ class Equation:
     multiline: bool
 
 
-def labels_for(solution: Solution) -> Labels:
-    spec = solution.spec
-    return Labels(spec.notation, spec.widths, tuple(bias_kind(layer.bias) for layer in spec.layers), len(spec.samples))
-
-
 class ViewBuilder:
     def __init__(self, solution: Solution, precision: int, symbolic: bool):
         self.solution = solution
         self.network = solution.network
-        self.printer = SolutionPrinter(labels_for(solution), precision)
+        self.printer = SolutionPrinter(Labels.for_spec(solution.spec), precision)
         self.symbolic = symbolic
 
     def latex(self, expr) -> str:
@@ -90,7 +84,7 @@ class ViewBuilder:
             role = "output" if l == len(spec.layers) else "hidden"
             bias = {"none": "no bias", "shared": "one shared bias", "per_neuron": "a bias per neuron"}
             layers.append({"index": l, "role": role, "width": layer.width, "activation": activation,
-                           "bias": bias[bias_kind(layer.bias)]})
+                           "bias": bias[layer.bias_kind]})
         return {
             "shape": "-".join(str(w) for w in spec.widths), "layers": layers, "inputs": spec.widths[0],
             "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss], "reduction": spec.reduction,

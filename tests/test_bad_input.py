@@ -133,3 +133,69 @@ def test_failed_pdf_leaves_no_files(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert status == 2 and "pdflatex was not found" in err and "apt-get install texlive-latex-base" in err
     assert not (tmp_path / "out").exists()
+
+
+MORE_CASES = [
+    (with_changes(inputs=["1e400", 0.1]), "inputs[0]: expected a finite number"),
+    (with_changes(inputs=[10**400, 0.1]), "inputs[0]: expected a finite number"),
+    (with_changes(inputs=[0.1] * 33), "inputs: 33 values; a worked solution allows at most 32 neurons per layer"),
+    (with_changes(name="-x"), "name: expected letters, digits"),
+    (with_changes(name=".."), "name: expected letters, digits"),
+    (with_changes(inputs=[1e200, 1e200], layers=[{"activation": "linear", "weights": [[1e200, 1e200]]}],
+                  targets=[0.5]), "inputs: the first step overflows"),
+]
+
+
+@pytest.mark.parametrize("data,message", MORE_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_more_invalid_specs(tmp_path, capsys, data, message):
+    assert message in run(tmp_path, capsys, json.dumps(data))
+
+
+def test_keys_of_mixed_types_are_reported_not_crashed_on(tmp_path, capsys):
+    assert "1: unknown field" in run(tmp_path, capsys, "1: a\nfoo: b\n", ".yaml")
+
+
+def test_yaml_errors_say_where(tmp_path, capsys):
+    message = run(tmp_path, capsys, "inputs: [0.1\nlayers: x\n", ".yaml")
+    assert "(line " in message and "<unicode string>" not in message
+
+
+def test_null_name_means_the_file_name_and_odd_file_names_are_made_safe(tmp_path):
+    spec = tmp_path / "my net (1).json"
+    spec.write_text(json.dumps(with_changes(name=None, title=None)))
+    assert main(["solve", str(spec), "-f", "md", "-o", str(tmp_path / "out")]) == 0
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["my-net--1-.md"]
+
+
+def test_training_that_diverges_blames_the_learning_rate(tmp_path, capsys):
+    data = with_changes(inputs=[1.0], targets=[0.5], learning_rate=1000, iterations=100,
+                        layers=[{"activation": "linear", "weights": [[2.0]]}])
+    assert "learning_rate: training diverged" in run(tmp_path, capsys, json.dumps(data))
+
+
+def test_a_folder_in_the_way_leaves_nothing_behind(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / "mazur.tex").mkdir(parents=True)
+    assert main(["solve", "mazur", "--iterations", "1", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("symbackprop: error: output: cannot write")
+    assert sorted(p.name for p in out.iterdir()) == ["mazur.tex"]
+
+
+def test_usage_mistakes_are_one_line(capsys):
+    for argv in (["solve", "mazur", "--precision", "0"], ["solve", "mazur", "-f", ""], ["solve"], []):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+        assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_api_checks_its_arguments(tmp_path):
+    import symbackprop
+
+    solution = symbackprop.solve("course", iterations=1)
+    with pytest.raises(symbackprop.SpecError, match="write\\(\\) also makes pdf"):
+        symbackprop.render(solution, "pdf")
+    with pytest.raises(symbackprop.SpecError, match="precision: expected a whole number from 1 to 15"):
+        symbackprop.render(solution, "md", precision=0)
+    assert symbackprop.write(solution, "md,json", tmp_path) == [tmp_path / "course.md", tmp_path / "course.json"]

@@ -104,12 +104,18 @@ def test_user_template_extends_a_default_block(tmp_path, solve_example):
     assert "w_{5}^{+}" in document
 
 
-def test_missing_template_variable_fails_loudly(tmp_path, solve_example):
-    import jinja2
+def test_template_mistakes_fail_loudly_in_one_line(tmp_path, solve_example, capsys):
+    from symbackprop.cli import main
 
     (tmp_path / "solution.md.j2").write_text("{{ no_such_variable }}")
-    with pytest.raises(jinja2.UndefinedError):
+    with pytest.raises(symbackprop.SymbackpropError, match="template solution.md.j2: 'no_such_variable' is undefined"):
         symbackprop.render(solve_example("mazur"), "md", template_dir=tmp_path)
+    (tmp_path / "solution.md.j2").write_text("line one\n{% if %}")
+    assert main(["solve", "course", "-f", "md", "-o", str(tmp_path / "out"), "--template-dir", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("symbackprop: error: template solution.md.j2:2: ")
+    assert main(["solve", "course", "--template-dir", str(tmp_path / "nope"), "-o", str(tmp_path / "out")]) == 2
+    assert "is not a folder" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("notation", ["mazur", "nielsen", "course", "indexed"])

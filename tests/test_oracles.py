@@ -134,8 +134,9 @@ def test_verification_runs_three_independent_methods(solve_example):
     verification = solve_example("mazur").verification
     assert verification.methods == ("numeric", "sympy", "finite")
     # 4 nets, 4 outs, 1 sample error, 1 total, 4 deltas, 10 gradients, 10 updates; and of the
-    # compiled training loop 10 first updates and the errors before, after one and after all iterations
-    assert verification.counts == {"numeric": 47, "sympy": 10, "finite": 10}
+    # compiled training loop: 10 first updates, the error before training, after each of the first
+    # 10 iterations and after the last one, and 10 parameters after 10 iterations
+    assert verification.counts == {"numeric": 66, "sympy": 10, "finite": 10}
     assert verification.max_abs_difference < 1e-9
 
 
@@ -151,3 +152,28 @@ def test_disagreement_stops_the_run(monkeypatch):
     monkeypatch.setattr(numeric.NumericNetwork, "update", broken)
     with pytest.raises(symbackprop.VerificationError, match="internal check failed"):
         symbackprop.solve("mazur", iterations=1)
+
+
+HARD_SPECS = {
+    "large inputs": {"inputs": [20000, -15000], "targets": [0.3], "learning_rate": 0.1,
+                     "layers": [{"activation": "sigmoid", "weights": [[0.0001, 0.00005]], "bias": 0.2}]},
+    "near a relu kink": {"inputs": [1000], "targets": [1.0], "learning_rate": 0.1,
+                         "layers": [{"activation": "relu", "weights": [[0.0000005]]},
+                                    {"activation": "linear", "weights": [[1.0]]}]},
+    "on a relu kink": {"inputs": [1.0, 1.0], "targets": [1.0], "learning_rate": 0.1,
+                       "layers": [{"activation": "relu", "weights": [[0.5, -0.5]]},
+                                  {"activation": "linear", "weights": [[1.0]], "bias": 0.2}]},
+    "cancellation": {"inputs": [1e12, 0.0001, 1e12], "targets": [0.3], "learning_rate": 0.1,
+                     "layers": [{"activation": "linear", "weights": [[1, 1, -1]]}]},
+}
+
+
+@pytest.mark.parametrize("name", list(HARD_SPECS))
+def test_hard_but_valid_specs_verify(name):
+    solution = symbackprop.solve(HARD_SPECS[name])
+    notes = " ".join(solution.verification.notes)
+    if name == "on a relu kink":
+        assert "finite differences skipped for w^{1}_{11}, w^{1}_{12}" in notes
+        assert parameters_json(solution)[0]["gradient"] == 0.0  # relu'(0) = 0
+    if name == "cancellation":
+        assert "loses about 16 digits to cancellation" in notes
