@@ -1,8 +1,9 @@
 """symbackprop: verified, step-by-step backpropagation worked solutions.
 
 The pipeline is a chain of pure stages — load spec (spec.py) -> build the symbolic network
-(network.py) -> derive every step (derive.py), train numerically (numeric.py) and cross-check
-(verify.py) -> render (view.py, render.py) — and this module is its public face::
+(network.py) -> derive every step (derive.py) -> train by compiling the derivation (training.py)
+-> cross-check against an independent numeric engine (numeric.py, verify.py) -> render (view.py,
+printing.py, rendering.py, output.py) — and this module is its public face::
 
     import symbackprop
     solution = symbackprop.solve("mazur")            # a spec file, an example name, or a dict
@@ -14,7 +15,10 @@ Names are imported on first use (PEP 562), so ``import symbackprop`` does not lo
 
 from importlib import import_module
 
-from .errors import SpecError, SymbackpropError, VerificationError
+from .errors import (
+    DivergenceError, LatexError, OutputError, SpecError, SymbackpropError, TemplateError, ToolMissingError,
+    VerificationError,
+)
 
 __version__ = "0.1.0"
 
@@ -23,7 +27,10 @@ _LAZY = {
     "load_spec": "spec", "example_names": "spec", "Spec": "spec",
 }
 
-__all__ = ["SpecError", "SymbackpropError", "VerificationError", "__version__", *_LAZY]
+__all__ = [
+    "DivergenceError", "LatexError", "OutputError", "SpecError", "SymbackpropError", "TemplateError",
+    "ToolMissingError", "VerificationError", "__version__", *_LAZY,
+]
 
 
 def __getattr__(name: str):

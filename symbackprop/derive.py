@@ -19,8 +19,7 @@ from sympy.core.parameters import evaluate
 
 from .errors import SpecError
 from .network import Parameter, SymbolicNetwork
-from .notation import NOTATIONS
-from .quantities import ELLIPSIS, number
+from .quantities import ELLIPSIS, number, quantity_of
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,7 @@ class NeuronBackward:
     index: int
     sample: int
     paths: tuple[Step, ...]  # d net_m / d out_j for each neuron m above (hidden neurons only)
+    contributions: tuple[Step, ...]  # each neuron m's share of dE/d out_j, when there are several
     grad_out: Step  # dE/d out_j
     slope: Step  # d out_j / d net_j
     delta: Step  # dE/d net_j
@@ -83,6 +83,11 @@ class Derivation:
     backward: tuple[LayerBackward, ...]  # output layer first
     values: dict  # every recorded value, by symbol or derivative
 
+    @property
+    def gradients(self) -> dict:
+        """What the first update uses, by parameter symbol."""
+        return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}
+
 
 class Values:
     """Numbers known so far: a SymPy Float to evaluate with, a number symbol to show."""
@@ -97,7 +102,8 @@ class Values:
     def record(self, key, value: float) -> None:
         self.plain[key] = value
         self._floats[key] = sp.Float(value)
-        self._shown[key] = number(value)
+        origin = quantity_of(key).kind if key.is_Symbol else ""
+        self._shown[key] = number(value, origin)
 
     def step(self, lhs, *forms, aliases=()) -> Step:
         """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
@@ -158,7 +164,6 @@ def _derive(network: SymbolicNetwork) -> Derivation:
 
 
 def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
-    weight_first = NOTATIONS[network.spec.notation].weight_first
     neurons = []
     for layer in range(1, network.depth + 1):
         rule, alpha = network.activation(layer)
@@ -168,7 +173,7 @@ def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
             bias = network.bias(layer, j)
             if bias:
                 pairs.append((bias.symbol, sp.Integer(1)))
-            terms = [mul(w, a) if weight_first else mul(a, w) for w, a in pairs]
+            terms = [mul(w, a) for w, a in pairs]  # printing.py turns w*a into a*w where a notation says so
             net = values.step(network.net(layer, j, s), add(*terms))
             out = values.step(network.out(layer, j, s), rule.formula(network.net(layer, j, s), alpha))
             neurons.append(NeuronForward(layer, j, net, out))
@@ -201,26 +206,42 @@ def _expanded_error(network: SymbolicNetwork, s: int) -> sp.Expr:
 
 def _backward_neuron(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int) -> NeuronBackward:
     error, out, net = network.error(s), network.out(layer, j, s), network.net(layer, j, s)
-    paths = ()
+    paths, contributions = (), ()
     if layer == network.depth:
         loss, t, n = network.loss, network.target(j, s), network.outputs
         grad_out = values.step(partial(error, out), with_zeros(loss.power_rule(t, out, n), j, n), loss.slope(t, out, n))
     else:
-        above = range(1, network.widths[layer + 1] + 1)
-        use_updated = network.spec.hidden_deltas == "updated"
-        weights = [network.weight(layer + 1, m, j, updated=use_updated) for m in above]
-        nets_above = [network.net(layer + 1, m, s) for m in above]
-        paths = tuple(values.step(partial(z, out), w) for z, w in zip(nets_above, weights))
-        grad_out = values.step(
-            partial(error, out),
-            add(*(mul(partial(error, z), partial(z, out)) for z in nets_above)),
-            add(*(mul(network.delta(layer + 1, m, s), w) for m, w in zip(above, weights))),
-        )
+        paths, contributions, grad_out = _hidden_grad_out(network, values, layer, j, s)
     rule, alpha = network.activation(layer)
     slope = values.step(partial(out, net), rule.slope(net, out, alpha))
     delta = values.step(network.delta(layer, j, s), partial(error, net), mul(partial(error, out), partial(out, net)),
                         aliases=(partial(error, net),))
-    return NeuronBackward(layer, j, s, paths, grad_out, slope, delta)
+    return NeuronBackward(layer, j, s, paths, contributions, grad_out, slope, delta)
+
+
+def _hidden_grad_out(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int):
+    """dE/d out_j as the sum over every neuron m above of its contribution dE/d net_m * d net_m / d out_j.
+
+    Above the output layer each contribution is dE_m/d out_j (Mazur's dE_o1/d out_h1). With
+    ``hidden_deltas: updated`` the weights above are the updated ones; that is the variant rule, not
+    a derivative, so no "d net_m / d out_j = w" step is claimed.
+    """
+    error, out = network.error(s), network.out(layer, j, s)
+    above = range(1, network.widths[layer + 1] + 1)
+    use_updated = network.spec.hidden_deltas == "updated"
+    weights = [network.weight(layer + 1, m, j, updated=use_updated) for m in above]
+    nets = [network.net(layer + 1, m, s) for m in above]
+    routes = [mul(partial(error, z), partial(z, out)) for z in nets]
+    products = [mul(network.delta(layer + 1, m, s), w) for m, w in zip(above, weights)]
+    paths = () if use_updated else tuple(values.step(partial(z, out), w) for z, w in zip(nets, weights))
+    if len(above) == 1:
+        return paths, (), values.step(partial(error, out), *([] if use_updated else routes), products[0])
+    output_above = layer + 1 == network.depth and network.outputs > 1
+    names = [partial(network.term(m, s), out) if output_above else route for m, route in zip(above, routes)]
+    contributions = tuple(
+        values.step(name, *([] if use_updated or name is route else [route]), product)
+        for name, route, product in zip(names, routes, products))
+    return paths, contributions, values.step(partial(error, out), add(*names))
 
 
 def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) -> ParameterDerivation:

@@ -94,6 +94,10 @@ class Labels:
         self.weight_offsets, self.bias_numbers = _numbering(widths, bias_kinds)
         self._cache: dict[Quantity, str] = {}
 
+    @property
+    def weight_first(self) -> bool:
+        return self.notation.weight_first
+
     @classmethod
     def for_spec(cls, spec) -> "Labels":
         kinds = tuple(layer.bias_kind for layer in spec.layers)
@@ -127,8 +131,8 @@ class Labels:
         label = self.formats[kind].format(**fields)
         if q.updated:
             label = f"{{{label}}}^{{+}}" if "^" in label else f"{label}^{{+}}"
-        if q.kind == "error" and q.sample is not None and self.samples > 1:
-            label = f"{label}^{{({q.sample})}}"
+        if q.sample is not None and self.samples > 1:  # the same neuron's value differs from sample to sample
+            label = f"{{{label}}}^{{({q.sample})}}" if "^" in label else f"{label}^{{({q.sample})}}"
         return label
 
     def _number(self, q: Quantity) -> int | None:

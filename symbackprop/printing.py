@@ -1,29 +1,51 @@
-"""All LaTeX is produced here: one SymPy printer subclass, configured by a notation's labels.
+"""All LaTeX is produced here: one SymPy printer subclass configured by a notation's labels, the
+number format, and the escaping of user text and of math for Markdown.
 
 Expressions from derive.py are unevaluated and already in the order the seeds write them, so the
 printer keeps argument order (``order='none'``) and prints every symbol by looking up what it stands
-for. Numbers are printed to ``precision`` decimal places with trailing zeros dropped, as Mazur's
-tutorial does (0.593269992, 0.74136507); numbers too small for that switch to scientific form.
+for. The one order a notation chooses, w*a (Mazur) or a*w (seed 002) in net inputs, is applied here.
+Numbers are printed to ``precision`` decimal places with trailing zeros dropped, as Mazur's tutorial
+does (0.593269992, 0.74136507); scientific form is used only where fixed decimals would hide digits.
 """
 
 from __future__ import annotations
+
+import math
+import unicodedata
 
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from .defaults import DEFAULT_PRECISION
 from .notation import Labels
-from .quantities import quantity_of
+from .quantities import number_origin, number_value, quantity_of
 
 
 
 def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
-    """``value`` as LaTeX: fixed decimals, or ``m \\times 10^{e}`` when fixed would hide its digits."""
-    if value != 0 and abs(value) < 10.0 ** (3 - precision):
-        mantissa, exponent = f"{value:.{max(2, precision - 4)}e}".split("e")
-        return f"{_strip(mantissa)} \\times 10^{{{int(exponent)}}}"
-    text = _strip(f"{value:.{precision}f}")
-    return "0" if text == "-0" else text
+    """``value`` as LaTeX: ``precision`` decimals, or ``m \\times 10^{e}`` when those would hide it.
+
+    Scientific form is for values of a million or more, and for values so small that ``precision``
+    decimals leave fewer than three significant digits (fewer than ``precision`` when that is
+    smaller) unless they show the value exactly: at 4 decimals 0.05 stays 0.05, 0.00004 does not.
+    """
+    fixed = _strip(f"{value:.{precision}f}")
+    if value != 0:
+        magnitude = abs(value)
+        digits_shown = precision + math.floor(math.log10(magnitude)) + 1
+        exact = abs(float(fixed) - value) <= 1e-12 * max(1.0, magnitude)
+        if magnitude >= 1e6 or (digits_shown < min(3, precision) and not exact):
+            mantissa, exponent = f"{value:.{max(1, min(precision, 6) - 1)}e}".split("e")
+            return f"{_strip(mantissa)} \\times 10^{{{int(exponent)}}}"
+    return "0" if fixed == "-0" else fixed
+
+
+def _is_weight(expr) -> bool:
+    """A weight, or a number that stands in for one."""
+    if not expr.is_Symbol or "|" not in expr.name:
+        return False
+    kind = expr.name.split("|", 1)[0].rstrip("+")
+    return kind == "weight" or (kind == "num" and number_origin(expr) == "weight")
 
 
 def _strip(text: str) -> str:
@@ -41,13 +63,20 @@ class SolutionPrinter(LatexPrinter):
     def number(self, value: float) -> str:
         return format_number(value, self.precision)
 
+    def _number_factor(self, value: float) -> str:
+        """A number inside an expression: bracketed when negative or scientific, so it reads as one factor."""
+        text = self.number(value)
+        return f"\\left({text}\\right)" if text.startswith("-") or "\\times" in text else text
+
+    def _print_Float(self, expr):
+        return self._number_factor(float(expr))
+
     def _print_Symbol(self, expr, style="plain"):
         kind, bar, rest = expr.name.partition("|")
         if not bar:  # a plain SymPy symbol, such as a summation index
             return super()._print_Symbol(expr, style)
         if kind == "num":
-            text = self.number(float(rest))
-            return f"\\left({text}\\right)" if text.startswith("-") else text
+            return self._number_factor(number_value(expr))
         if kind == "dots":
             return "\\cdots"
         if kind == "generic":
@@ -60,8 +89,13 @@ class SolutionPrinter(LatexPrinter):
         return f"\\frac{{\\partial {self._print(expr.expr)}}}{{\\partial {self._print(variable)}}}"
 
     def _print_Mul(self, expr):
-        """Factors in the order written; a leading -1 becomes a minus sign, x^{-1} a fraction."""
+        """Factors in the order written; a leading -1 becomes a minus sign, x^{-1} a fraction.
+
+        derive.py writes net-input terms weight first; a notation that writes a*w swaps them here.
+        """
         factors = list(expr.args)
+        if len(factors) == 2 and not self.labels.weight_first and _is_weight(factors[0]):
+            factors.reverse()
         sign = ""
         if len(factors) > 1 and factors[0] == -1:
             sign, factors = "- ", factors[1:]
@@ -103,3 +137,41 @@ class SolutionPrinter(LatexPrinter):
             when = "\\text{otherwise}" if condition == True else f"\\text{{if }} {self._print(condition)}"  # noqa: E712
             rows.append(f"{self._print(value)} & {when}")
         return "\\begin{cases} " + " \\\\ ".join(rows) + " \\end{cases}"
+
+
+LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
+    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
+    "\u2212": "-", "\u00d7": r"$\times$", "\u00b7": r"$\cdot$", "\u2202": r"$\partial$", "\u2211": r"$\sum$",
+    "\u2192": r"$\to$", "\u2264": r"$\leq$", "\u2265": r"$\geq$", "\u2248": r"$\approx$",
+    "\u2013": "--", "\u2014": "---", "\u2026": r"\dots{}", "\u2018": "`", "\u2019": "'", "\u201c": "``",
+    "\u201d": "''",
+}
+_GREEK_CAPITALS = {"Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Upsilon", "Phi", "Psi", "Omega"}
+
+
+def escape_latex(text: str) -> str:
+    """User text (a title) as literal LaTeX text that pdflatex can typeset: specials escaped, never
+    interpreted; Greek letters and common math signs as math; other characters beyond Latin-1 as '?'."""
+    return "".join(_latex_character(c) for c in str(text))
+
+
+def _latex_character(c: str) -> str:
+    if c in LATEX_SPECIALS:
+        return LATEX_SPECIALS[c]
+    if ord(c) < 256:
+        return c
+    name = unicodedata.name(c, "")
+    if name.startswith("GREEK SMALL LETTER ") and " " not in name[19:]:
+        return f"$\\{name[19:].lower().replace('lamda', 'lambda')}$"
+    capital = name[21:].capitalize().replace("Lamda", "Lambda") if name.startswith("GREEK CAPITAL LETTER ") else ""
+    return f"$\\{capital}$" if capital in _GREEK_CAPITALS else "?"
+
+
+def markdown_math(latex: str) -> str:
+    """LaTeX math that survives a Markdown pass: row breaks as TeX's ``\\cr`` instead of ``\\\\``.
+
+    GitHub's Markdown reads a backslash before punctuation as an escape, even inside ``$$`` blocks,
+    so ``\\\\`` would reach MathJax as ``\\``; ``\\cr`` means the same to MathJax and KaTeX.
+    """
+    return latex.replace("\\\\", "\\cr")

@@ -13,12 +13,6 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-#: Kinds of quantity; a notation has a label format for each (see notation.py).
-KINDS = (
-    "input", "target", "net", "out", "term", "error", "delta", "weight", "bias", "rate",
-)
-
-
 @dataclass(frozen=True)
 class Quantity:
     kind: str
@@ -48,14 +42,22 @@ def quantity_of(sym: sp.Symbol) -> Quantity:
     return Quantity(kind.rstrip("+"), *numbers, updated=updated)
 
 
-def number(value: float) -> sp.Symbol:
-    """A number that stays as written inside an expression (see the module docstring)."""
-    return sp.Symbol(f"num|{value!r}", real=True)
+def number(value: float, origin: str = "") -> sp.Symbol:
+    """A number that stays as written inside an expression (see the module docstring).
+
+    ``origin`` is the kind of quantity it stands in for, so a printer can still treat it as one
+    (a notation that writes a*w rather than w*a must recognise the weight's number).
+    """
+    return sp.Symbol(f"num|{origin}|{value!r}", real=True)
 
 
 def number_value(expr: sp.Expr) -> float | None:
     """The value of a number symbol; None for any other expression."""
-    return float(expr.name[4:]) if expr.is_Symbol and expr.name.startswith("num|") else None
+    return float(expr.name.rsplit("|", 1)[1]) if expr.is_Symbol and expr.name.startswith("num|") else None
+
+
+def number_origin(expr: sp.Symbol) -> str:
+    return expr.name.split("|")[1]
 
 
 #: Stands for the omitted middle of a long sum; printed as an ellipsis.

@@ -19,9 +19,10 @@ from typing import Callable
 from . import __version__
 from .defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from .errors import SpecError, TemplateError
+from .notation import Labels
+from .printing import escape_latex, markdown_math
 from .quantities import quantity_of
 from .solution import Solution
-from .notation import Labels
 from .view import ViewBuilder
 
 
@@ -32,30 +33,11 @@ class RenderOptions:
     template_dir: Path | None = None
 
 
-LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#", "%": r"\%",
-    "_": r"\_", "^": r"\textasciicircum{}", "~": r"\textasciitilde{}", "<": r"\textless{}", ">": r"\textgreater{}",
-}
-_LATEX_SPECIAL = re.compile("|".join(re.escape(c) for c in LATEX_SPECIALS))
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
-
-
-def escape_latex(text: str) -> str:
-    """User text (a title) as literal LaTeX text: specials escaped, never interpreted."""
-    return _LATEX_SPECIAL.sub(lambda m: LATEX_SPECIALS[m.group()], str(text))
 
 
 def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
-def markdown_math(latex: str) -> str:
-    """LaTeX math that survives a Markdown pass: row breaks as TeX's ``\\cr`` instead of ``\\\\``.
-
-    GitHub's Markdown reads a backslash before punctuation as an escape, even inside ``$$`` blocks,
-    so ``\\\\`` would reach MathJax as ``\\``; ``\\cr`` means the same to MathJax and KaTeX.
-    """
-    return latex.replace("\\\\", "\\cr")
 
 
 def _bytecode_cache():
@@ -128,7 +110,7 @@ def render_json(documents: Documents) -> str:
     solution = documents.solution
     spec, training, labels = solution.spec, solution.training, Labels.for_spec(solution.spec)
     network = solution.network
-    gradients = {pd.parameter.symbol: pd.gradient.value for lb in solution.derivation.backward for pd in lb.parameters}
+    gradients = solution.derivation.gradients
     samples = []
     for s, (sample, trace) in enumerate(zip(spec.samples, solution.reference.initial_traces), start=1):
         layers = [{"index": l, "neurons": [

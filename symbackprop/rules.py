@@ -17,7 +17,9 @@ import sympy as sp
 
 
 @dataclass(frozen=True)
-class Parameter:
+class RuleParameter:
+    """A constant an activation takes from the spec, such as leaky_relu's alpha."""
+
     name: str
     default: float
 
@@ -28,7 +30,7 @@ class Activation:
     slope: Callable  # (net, out, alpha) -> d out / d net, in the textbook form
     value: Callable[[float, float], float]  # (net, alpha) -> out
     derivative: Callable[[float, float, float], float]  # (net, out, alpha) -> d out / d net
-    parameter: Parameter | None = None
+    parameter: RuleParameter | None = None
 
 
 def _sigmoid(z: float, _alpha=None) -> float:
@@ -63,7 +65,7 @@ ACTIVATIONS: dict[str, Activation] = {
         slope=lambda z, a, alpha: sp.Piecewise((1, z > 0), (alpha, True)),
         value=lambda z, alpha: z if z > 0 else alpha * z,
         derivative=lambda z, a, alpha: 1.0 if z > 0 else alpha,
-        parameter=Parameter("alpha", 0.01),
+        parameter=RuleParameter("alpha", 0.01),
     ),
     "linear": Activation(
         formula=lambda z, _a: z,

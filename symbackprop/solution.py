@@ -1,6 +1,6 @@
 """The pipeline: load spec -> build symbolic network -> derive steps -> train -> verify.
 
-:func:`solve` is the library's main entry point; rendering (render.py) is a separate, pure stage that
+:func:`solve` is the library's main entry point; rendering (rendering.py) is a separate, pure stage that
 turns a :class:`Solution` into documents, so one solve can be rendered in several formats.
 """
 

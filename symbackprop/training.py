@@ -74,7 +74,7 @@ def _backward_steps(derivation: Derivation) -> list[Step]:
     steps = []
     for layer in derivation.backward:
         for neuron in layer.neurons:
-            steps += [*neuron.paths, neuron.grad_out, neuron.slope, neuron.delta]
+            steps += [*neuron.paths, *neuron.contributions, neuron.grad_out, neuron.slope, neuron.delta]
         for p in layer.parameters:
             steps += [step for local in p.local for step in local] + list(p.chains)
             if len(p.chains) > 1:

@@ -137,7 +137,7 @@ def _against_numeric(check: _Checker, network, derivation: Derivation, numeric: 
             for j in range(1, network.widths[layer] + 1):
                 check.same("numeric", f"delta of neuron {j} in layer {layer}, sample {s}",
                            values[network.delta(layer, j, s)], trace.deltas[layer][j - 1])
-    gradients = _gradients(derivation)
+    gradients = derivation.gradients
     for p, gradient, updated in zip(network.parameters, first.gradient, first.state.flat()):
         check.same("numeric", f"the gradient of {p.quantity.name()}", gradients[p.symbol], gradient)
         check.same("numeric", f"the update of {p.quantity.name()}", values.get(p.updated_symbol, p.value), updated)
@@ -158,13 +158,9 @@ def _training_against_numeric(check: _Checker, network, training: Training, nume
                numeric.error(numeric.state_from(list(training.final))))
 
 
-def _gradients(derivation: Derivation) -> dict:
-    return {pd.parameter.symbol: pd.gradient.value for layer in derivation.backward for pd in layer.parameters}
-
-
 def _true_gradients(network: SymbolicNetwork, derivation: Derivation) -> dict:
     """The gradients that are, by the spec's rules, the gradient of the update's error."""
-    gradients = _gradients(derivation)
+    gradients = derivation.gradients
     if network.spec.hidden_deltas == "updated":
         return {p.symbol: gradients[p.symbol] for p in network.parameters if p.quantity.layer == network.depth}
     return gradients

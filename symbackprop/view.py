@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from .derive import Step, partial
+from .derive import Step, add, partial, with_zeros
 from .notation import Labels
 from .printing import SolutionPrinter
-from .quantities import generic, number_value
+from .quantities import ELLIPSIS, generic, number_value
 from .rules import ACTIVATIONS, LOSSES
 from .solution import Solution
 
@@ -24,7 +24,7 @@ LINE_LIMIT = 150
 LOSS_WORDS = {
     "half_sse": "half the sum of squared errors",
     "sse": "the sum of squared errors",
-    "mse": "the mean of squared errors over the outputs",
+    "mse": "the mean of squared errors over the n outputs",
 }
 
 
@@ -63,6 +63,9 @@ class ViewBuilder:
             "title": spec.title,
             "symbolic": self.symbolic,
             "several_samples": len(spec.samples) > 1,
+            "has_biases": any(layer.bias is not None for layer in spec.layers),
+            # "after one update" and "after N iterations" differ unless a single update was made
+            "final_column": spec.iterations > 1 or (spec.mode == "online" and len(spec.samples) > 1),
             "network": self.network_description(),
             "given": self.given(),
             "rules": self.rules(),
@@ -87,7 +90,9 @@ class ViewBuilder:
                            "bias": bias[layer.bias_kind]})
         return {
             "shape": "-".join(str(w) for w in spec.widths), "layers": layers, "inputs": spec.widths[0],
-            "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss], "reduction": spec.reduction,
+            "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss] + (f" (n = {self.network.outputs})"
+                                                                    if spec.loss == "mse" else ""),
+            "reduction": spec.reduction,
             "mode": spec.mode, "update_biases": spec.update_biases, "hidden_deltas": spec.hidden_deltas,
             "iterations": spec.iterations, "samples": len(spec.samples),
             "rate": self.latex(self.network.rate), "rate_value": self.number(spec.learning_rate),
@@ -112,7 +117,7 @@ class ViewBuilder:
             return self._rules()
 
     def _rules(self) -> list[dict]:
-        net, out, t, o = generic("net"), generic("out"), generic("target", "k"), generic("out", "k")
+        net, out = generic("net"), generic("out")
         rules, seen = [], []
         for layer in self.solution.spec.layers:
             if (layer.activation, layer.alpha) in seen:
@@ -121,15 +126,22 @@ class ViewBuilder:
             rule = ACTIVATIONS[layer.activation]
             definition = Step(out, (rule.formula(net, layer.alpha),), None, None)
             slope = Step(partial(out, net), (rule.slope(net, out, layer.alpha),), None, None)
-            rules.append({"name": layer.activation, "equations": [self.equation(definition), self.equation(slope)]})
-        loss, n = LOSSES[self.solution.spec.loss], self.network.outputs
-        k = sp.Symbol("k", integer=True)
-        term = loss.term(t, o, n)
-        with evaluate(True):  # Sum would wrap an unevaluated summand as 1 * (...)
-            total = Step(generic("error"), (sp.Sum(term, (k, 1, n)) if n > 1 else term,), None, None)
-        slope = Step(partial(generic("error"), o), (loss.power_rule(t, o, n), loss.slope(t, o, n)), None, None)
-        rules.append({"name": self.solution.spec.loss, "equations": [self.equation(total), self.equation(slope)]})
-        return rules
+            rules.append({"name": layer.activation, "words": "",
+                          "equations": [self.equation(definition), self.equation(slope)]})
+        return rules + [self._loss_rule()]
+
+    def _loss_rule(self) -> dict:
+        """The loss in the document's own output labels, and its derivative for the first output."""
+        network, n = self.network, self.network.outputs
+        loss, depth, error = network.loss, network.depth, network.error(None)
+        terms = [loss.term(network.target(j, None), network.out(depth, j, None), n) for j in range(1, n + 1)]
+        shown = terms if n <= 3 else [terms[0], ELLIPSIS, terms[-1]]
+        t, o = network.target(1, None), network.out(depth, 1, None)
+        definition = Step(error, (add(*shown),), None, None)
+        slope = Step(partial(error, o), (with_zeros(loss.power_rule(t, o, n), 1, n), loss.slope(t, o, n)), None, None)
+        words = LOSS_WORDS[self.solution.spec.loss] + (f" (n = {n})" if self.solution.spec.loss == "mse" else "")
+        return {"name": self.solution.spec.loss, "words": words,
+                "equations": [self.equation(definition), self.equation(slope)], "outputs": n}
 
     def forward_sample(self, forward) -> dict:
         layers = {}
@@ -148,6 +160,7 @@ class ViewBuilder:
             by_sample.setdefault(neuron.sample, []).append({
                 "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
                 "paths": [self.equation(p) for p in neuron.paths],
+                "contributions": [self.equation(c) for c in neuron.contributions],
                 "grad_out": self.equation(neuron.grad_out),
                 "slope": self.equation(neuron.slope),
                 "delta": self.equation(neuron.delta),
@@ -167,8 +180,7 @@ class ViewBuilder:
 
     def parameter_table(self) -> list[dict]:
         training, rows = self.solution.training, []
-        gradients = {pd.parameter.symbol: pd.gradient.value for lb in self.solution.derivation.backward
-                     for pd in lb.parameters}
+        gradients = self.solution.derivation.gradients
         for p, updated, final in zip(self.network.parameters, training.updated, training.final):
             rows.append({"label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
                          "before": self.number(p.value), "gradient": self.number(gradients[p.symbol]),

@@ -126,3 +126,12 @@ def test_markdown_math_survives_a_markdown_pass(notation):
             document = symbackprop.render(symbackprop.solve(name, notation=notation, iterations=1), "md",
                                           symbolic=symbolic)
             assert not re.findall(r"\\[!-/:-@\[-`{-~]", document)
+
+
+@pytest.mark.latex
+def test_unicode_titles_compile(tmp_path):
+    data = {**json.loads((ROOT / "tests" / "mazur.json").read_text()), "iterations": 1,
+            "title": "Rückpropagation: η = 0.5, ∂E/∂w — “Σ” 中"}
+    paths = symbackprop.write(symbackprop.solve(data), ["pdf", "md"], tmp_path)
+    assert paths[0].read_bytes().startswith(b"%PDF")
+    assert "# Rückpropagation: η = 0.5, ∂E/∂w — “Σ” 中" in paths[1].read_text()

@@ -90,3 +90,25 @@ def test_course_chain_matches_seed_002(solve_example):
     assert 0.5 * (0.25 - 0.7153) ** 2 == pytest.approx(0.1083, abs=5e-5)
     assert solution.derivation.error.value == pytest.approx(0.108230, abs=5e-7)
     assert len(solution.training.history) == 1001
+
+
+def test_each_output_s_share_of_a_hidden_gradient_is_shown(solve_example):
+    """Seed 003: dE_o1/d out_h1 = 0.055399425 and dE_o2/d out_h1 = -0.019049119 (its rounding of -0.0190491183)."""
+    from symbackprop.derive import partial
+
+    solution = solve_example("mazur")
+    values, net = solution.derivation.values, solution.network
+    assert values[partial(net.term(1, 1), net.out(1, 1, 1))] == pytest.approx(0.055399425, abs=5e-10)
+    assert values[partial(net.term(2, 1), net.out(1, 1, 1))] == pytest.approx(-0.019049119, abs=1e-9)
+    document = symbackprop.render(solution, "md")
+    assert (r"\frac{\partial E_{o1}}{\partial out_{h1}} &= \frac{\partial E_{total}}{\partial net_{o1}} \cdot "
+            r"\frac{\partial net_{o1}}{\partial out_{h1}} \cr" "\n"
+            r"&= \delta_{o1} \cdot w_{5} \cr" "\n" r"&= 0.138498562 \cdot 0.4 \cr" "\n" r"&= 0.055399425") in document
+    assert "&= 0.055399425 + \\left(-0.019049118\\right) \\cr\n&= 0.036350306" in document
+
+
+def test_updated_hidden_deltas_do_not_claim_false_derivatives():
+    document = symbackprop.render(symbackprop.solve("mazur", hidden_deltas="updated", iterations=1), "md")
+    assert r"\frac{\partial net_{o1}}{\partial out_{h1}} = w_{5}^{+}" not in document
+    assert r"\frac{\partial E_{o1}}{\partial out_{h1}} = \delta_{o1} \cdot w_{5}^{+} = 0.138498562 \cdot 0.35891648" in document
+    assert "are not the derivatives of the error that their labels name" in document

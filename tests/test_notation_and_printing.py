@@ -84,3 +84,30 @@ def test_every_notation_renders_every_example():
     for notation in NOTATIONS:
         document = symbackprop.render(symbackprop.solve("deep", notation=notation, iterations=1), "md")
         assert "## 4. Backward pass" in document
+
+
+@pytest.mark.parametrize("value,precision,text", [
+    (-0.6000000000000001, 9, "-0.6"), (0.05, 4, "0.05"), (0.05, 2, "0.05"), (0.0123, 2, "1.2 \\times 10^{-2}"),
+    (-0.95, 1, "-0.9"), (1e308, 9, "1 \\times 10^{308}"), (1234567.0, 3, "1.23 \\times 10^{6}"),
+])
+def test_number_format_switches_to_scientific_only_to_show_digits(value, precision, text):
+    assert format_number(value, precision) == text
+
+
+def test_scientific_and_negative_numbers_are_bracketed_as_factors():
+    from symbackprop.printing import SolutionPrinter
+    from symbackprop.quantities import number
+    import sympy as sp
+
+    printer = SolutionPrinter(Labels("nielsen", (1, 1), ("none",), 1), precision=4)
+    expression = sp.Mul(number(0.15), number(0.00004), number(-0.5), evaluate=False)
+    assert printer.doprint(expression) == "0.15 \\cdot \\left(4 \\times 10^{-5}\\right) \\cdot \\left(-0.5\\right)"
+    assert printer.doprint(sp.Mul(sp.Float(1 / 3), sp.Symbol("z"), evaluate=False)) == "0.3333 \\cdot z"
+
+
+def test_notation_chooses_the_order_of_net_input_products():
+    course = symbackprop.render(symbackprop.solve("course", iterations=1), "md")
+    assert "z_{2} = a_{1} \\cdot w_{2} + b_{2} \\cdot 1" in course  # seed 002 writes a_1 * w_2
+    assert "= 0.6" in course and "0.45" in course
+    mazur = symbackprop.render(symbackprop.solve("course", notation="mazur", iterations=1), "md")
+    assert "net_{o1} = w_{2} \\cdot out_{h1} + b_{2} \\cdot 1" in mazur
