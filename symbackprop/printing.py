@@ -10,7 +10,10 @@ does (0.593269992, 0.74136507); scientific form is used only where fixed decimal
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import math
+import re
 import unicodedata
 
 from sympy.printing.latex import LatexPrinter
@@ -52,6 +55,43 @@ def _strip(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+#: An equation wider than this (in characters as typeset, roughly) is set with one member per row.
+LINE_LIMIT = 80
+#: A member wider than this is broken into rows of terms, so wide layers stay on the page.
+ROW_LIMIT = 60
+_INVISIBLE = re.compile(r"\\(?:left|right)|[{}^_]")
+_CONTROL_WORD = re.compile(r"\\[A-Za-z]+")
+
+
+def visible_length(latex: str) -> int:
+    """About how many characters wide ``latex`` is once typeset: a control word is one symbol, a
+    fraction as wide as its wider line, braces and \\left/\\right nothing."""
+    start = latex.find("\\frac{")
+    if start < 0:
+        return len(_CONTROL_WORD.sub("#", _INVISIBLE.sub("", latex)))
+    numerator_end = _group_end(latex, start + 5)
+    denominator_end = _group_end(latex, numerator_end + 1)
+    fraction = max(visible_length(latex[start + 6:numerator_end]), visible_length(latex[numerator_end + 2:denominator_end]))
+    return visible_length(latex[:start]) + fraction + visible_length(latex[denominator_end + 1:])
+
+
+def _group_end(text: str, opening: int) -> int:
+    """The index of the brace that closes the group opened at ``opening``."""
+    depth = 0
+    for index in range(opening, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[index], 0)
+        if depth == 0:
+            return index
+    return len(text) - 1
+
+
+@dataclass(frozen=True)
+class Equation:
+    parts: tuple[str, ...]  # members joined by "=", left-hand side first, each on one line
+    rows: tuple[str, ...]  # the same as aligned rows: "lhs &= a", "&= b", "&\\quad + c"
+    multiline: bool
+
+
 class SolutionPrinter(LatexPrinter):
     """Prints derive.py's expressions in one notation at one precision."""
 
@@ -62,6 +102,33 @@ class SolutionPrinter(LatexPrinter):
 
     def number(self, value: float) -> str:
         return format_number(value, self.precision)
+
+    def equation(self, members: list) -> Equation:
+        """``lhs = m1 = m2 = ...`` from expressions (or numbers already printed); equal neighbours once."""
+        lines = [[m] if isinstance(m, str) else self._member_lines(m) for m in members]
+        lines = [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
+        parts = tuple(" ".join(line) for line in lines)
+        width = sum(map(visible_length, parts))
+        multiline = any(len(line) > 1 for line in lines) or (len(parts) > 2 and width > LINE_LIMIT)
+        rows = [f"{lines[0][0]} &= {lines[1][0]}"] if len(lines) > 1 else [lines[0][0]]
+        rows += [f"&\\quad {row}" for row in lines[1][1:]] if len(lines) > 1 else []
+        for line in lines[2:]:
+            rows += [f"&= {line[0]}"] + [f"&\\quad {row}" for row in line[1:]]
+        return Equation(parts, tuple(rows), multiline)
+
+    def _member_lines(self, expr) -> list[str]:
+        """A member on one line, or a long sum broken into rows of whole terms (continuations signed)."""
+        text = self.doprint(expr)
+        if visible_length(text) <= ROW_LIMIT or not expr.is_Add:
+            return [text]
+        rows: list[str] = []
+        for term in map(self.doprint, expr.args):
+            joined = term if term.startswith("-") else f"+ {term}"
+            if rows and visible_length(rows[-1]) + visible_length(joined) < ROW_LIMIT:
+                rows[-1] += " " + joined
+            else:
+                rows.append(joined if rows else term)
+        return rows
 
     def _number_factor(self, value: float) -> str:
         """A number inside an expression: bracketed when negative or scientific, so it reads as one factor."""

@@ -6,32 +6,22 @@ place strings. In symbolic mode (lecture notes) the numeric members of each equa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .derive import Step, add, partial, with_zeros
 from .notation import Labels
-from .printing import SolutionPrinter
+from .printing import Equation, SolutionPrinter
 from .quantities import ELLIPSIS, generic, number_value
 from .rules import ACTIVATIONS, LOSSES
 from .solution import Solution
-
-#: An equation whose LaTeX source is longer than this is broken into one member per line.
-LINE_LIMIT = 150
 
 LOSS_WORDS = {
     "half_sse": "half the sum of squared errors",
     "sse": "the sum of squared errors",
     "mse": "the mean of squared errors over the n outputs",
 }
-
-
-@dataclass(frozen=True)
-class Equation:
-    parts: tuple[str, ...]  # members joined by "=", left-hand side first
-    multiline: bool
 
 
 class ViewBuilder:
@@ -48,13 +38,11 @@ class ViewBuilder:
         return self.printer.number(value)
 
     def equation(self, step: Step) -> Equation:
-        parts = [self.latex(step.lhs), *(self.latex(f) for f in step.forms)]
+        members = [step.lhs, *step.forms]
         if not self.symbolic and step.numeric is not None:
-            value = self.number(step.value)
             lone_number = number_value(step.numeric) is not None
-            parts += [value] if lone_number else [self.latex(step.numeric), value]
-        kept = [p for i, p in enumerate(parts) if i == 0 or p != parts[i - 1]]
-        return Equation(tuple(kept), len(kept) > 2 and sum(map(len, kept)) > LINE_LIMIT)
+            members += [self.number(step.value)] if lone_number else [step.numeric, self.number(step.value)]
+        return self.printer.equation(members)
 
     def build(self) -> dict:
         spec, derivation = self.solution.spec, self.solution.derivation

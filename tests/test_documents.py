@@ -135,3 +135,20 @@ def test_unicode_titles_compile(tmp_path):
     paths = symbackprop.write(symbackprop.solve(data), ["pdf", "md"], tmp_path)
     assert paths[0].read_bytes().startswith(b"%PDF")
     assert "# Rückpropagation: η = 0.5, ∂E/∂w — “Σ” 中" in paths[1].read_text()
+
+
+@pytest.mark.latex
+def test_wide_layers_stay_on_the_page(tmp_path):
+    import random
+
+    rng = random.Random(4)
+    width = 12
+    data = {"notation": "mazur", "inputs": [rng.uniform(0, 1) for _ in range(width)], "learning_rate": 0.5,
+            "targets": [rng.uniform(0, 1) for _ in range(width)],
+            "layers": [{"activation": "sigmoid", "weights": [[rng.uniform(-1, 1) for _ in range(width)]] * width,
+                        "bias": [rng.uniform(-1, 1) for _ in range(width)]} for _ in range(2)]}
+    tex = symbackprop.render(symbackprop.solve(data), "tex")
+    (tmp_path / "wide.tex").write_text(tex)
+    subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "wide.tex"], cwd=tmp_path,
+                   capture_output=True, check=True)
+    assert "Overfull \\hbox" not in (tmp_path / "wide.log").read_text(errors="replace")
