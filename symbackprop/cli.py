@@ -8,6 +8,7 @@ SymPy is imported only by the commands that need it, so ``--help`` and ``--versi
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable
 
@@ -20,9 +21,12 @@ EXAMPLES = """examples:
   symbackprop solve net.yaml -f md,tex,json,pdf -o solutions
   symbackprop solve mazur --notation nielsen --precision 4
   symbackprop solve course --symbolic           formulas only, for lecture notes
+  symbackprop labels mazur                      the labels an answer sheet may use, with values
+  symbackprop check mazur answers.yaml          grade a hand calculation; explain the first mistake
   symbackprop examples                          list the built-in examples
 
-exit status: 0 success, 1 LaTeX failed, 2 bad input or missing tool, 3 internal cross-check failed
+exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer (check), 2 bad input or missing tool,
+3 internal cross-check failed
 """
 
 
@@ -79,6 +83,26 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")
     solve.set_defaults(run=run_solve)
 
+    labels = commands.add_parser("labels", help="list every quantity a worked solution names, with its value",
+                                 description="List every quantity the worked solution of SPEC names, with its "
+                                             "value: the labels that answer sheets for check may use.")
+    labels.add_argument("spec", metavar="SPEC|EXAMPLE", help="a .yaml/.yml/.toml/.json spec, or an example name")
+    labels.add_argument("--notation", help="mazur, nielsen, course or indexed (default: the spec's)")
+    labels.add_argument("--format", choices=("text", "json"), default="text", help="text (default) or json")
+    labels.set_defaults(run=run_labels)
+
+    check = commands.add_parser(
+        "check", help="grade an answer sheet: which values are right, which wrong, and why",
+        description="Grade the values in ANSWERS against the worked solution of SPEC. ANSWERS is a mapping "
+                    "label -> value (.yaml, .yml, .json, .toml), a two-column .csv, or a Markdown/LaTeX "
+                    "write-up (.md, .tex) whose equations end in numbers. Exit status 0 when nothing is "
+                    "wrong, 1 when a value is wrong or a label unknown, 2 on bad input.")
+    check.add_argument("spec", metavar="SPEC|EXAMPLE", help="a .yaml/.yml/.toml/.json spec, or an example name")
+    check.add_argument("answers", metavar="ANSWERS", help="the answer sheet")
+    check.add_argument("--notation", help="the notation the sheet's labels are written in (default: the spec's)")
+    check.add_argument("--format", choices=("text", "md", "json"), default="text", help="report format")
+    check.set_defaults(run=run_check)
+
     examples = commands.add_parser("examples", help="list the built-in examples")
     examples.set_defaults(run=run_examples)
     return parser
@@ -94,6 +118,30 @@ def run_solve(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return 0
+
+
+def run_labels(args: argparse.Namespace) -> int:
+    import json
+
+    from .catalogue import catalogue
+    from .solution import solve
+
+    records = catalogue(solve(args.spec, notation=args.notation))
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in records], indent=2))
+        return 0
+    width = max(len(r.label) for r in records)
+    for r in records:
+        print(f"{r.label:<{width}}  {r.quantity:<8}  {r.value!r}")
+    return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from .checking import REPORTS, check
+
+    result = check(args.spec, args.answers, notation=args.notation)
+    sys.stdout.write(REPORTS[args.format](result))
+    return result.exit_status
 
 
 def run_examples(args: argparse.Namespace) -> int:
@@ -116,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("symbackprop: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader (head, less) stopped reading: not an error of ours
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit-time flush quiet
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,125 @@
+"""Every quantity a worked solution names, with its value: what ``symbackprop labels`` lists and
+what ``symbackprop check`` grades against.
+
+Each record comes from one derivation step (or a point of the error history), so its label is
+printed exactly as the document prints it, and its step says how to recompute it from upstream
+values (grading.py carries a student's own numbers forward through those steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .derive import Step
+from .notation import Labels
+from .printing import SolutionPrinter
+from .quantities import quantity_of
+from .solution import Solution
+
+QUANTITIES = ("net", "out", "error", "grad_out", "delta", "factor", "gradient", "updated", "history")
+
+
+@dataclass(frozen=True)
+class Record:
+    label: str  # as the notation prints it (LaTeX)
+    quantity: str  # one of QUANTITIES
+    layer: int | None
+    to: int | None
+    source: int | None  # "from" in JSON
+    iteration: int | None  # history only: the error after this many iterations
+    value: float
+    step: Step | None  # the step that defines it; None for history points
+    aliases: tuple[str, ...] = ()  # other labels that name the same quantity (dE_o1/dnet_o1 for delta_o1)
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "quantity": self.quantity, "layer": self.layer, "to": self.to,
+                "from": self.source, "iteration": self.iteration, "value": self.value}
+
+
+def catalogue(solution: Solution, precision: int = 9) -> list[Record]:
+    """The records in document order: forward pass, errors, backward pass, updates, history."""
+    printer = SolutionPrinter(Labels.for_spec(solution.spec), precision)
+    derivation, records = solution.derivation, []
+    gradient_lhs = {p.gradient.lhs for layer in derivation.backward for p in layer.parameters}
+    for step in _steps(solution):
+        kind, layer, to, source = _classify(step.lhs, gradient_lhs, solution.network.depth)
+        aliases = tuple(printer.doprint(a) for a in _aliases(solution, step.lhs))
+        records.append(Record(printer.doprint(step.lhs), kind, layer, to, source, None, step.value, step, aliases))
+    error_label = printer.doprint(solution.network.error(None))
+    for iteration, value in enumerate(solution.training.history):
+        if iteration in shown_iterations(len(solution.training.history) - 1):
+            records.append(Record(history_label(error_label, iteration), "history", None, None, None,
+                                  iteration, value, None))
+    return records
+
+
+def history_label(error_label: str, iteration: int) -> str:
+    return f"{error_label} after {iteration}"
+
+
+def shown_iterations(last: int) -> list[int]:
+    """The error history a document shows: the first iterations, powers of ten, and the last."""
+    shown = set(range(4)) | {10 ** e for e in range(1, 8)} | {last}
+    return sorted(i for i in shown if i <= last)
+
+
+def _aliases(solution: Solution, lhs) -> list:
+    """A delta is also dE/dnet; at an output, E may be that output's own term (Mazur's E_o1)."""
+    network = solution.network
+    if lhs.is_Symbol and quantity_of(lhs).kind == "delta":
+        q = quantity_of(lhs)
+        net = network.net(q.layer, q.to, q.sample)
+        names = [sp.Derivative(network.error(q.sample), net, evaluate=False)]
+        if q.layer == network.depth and network.outputs > 1:
+            names.append(sp.Derivative(network.term(q.to, q.sample), net, evaluate=False))
+        return names
+    if isinstance(lhs, sp.Derivative) and quantity_of(lhs.expr).kind == "error":
+        bottom = quantity_of(lhs.variables[0])
+        if bottom.kind == "out" and bottom.layer == network.depth and network.outputs > 1:
+            return [sp.Derivative(network.term(bottom.to, bottom.sample), lhs.variables[0], evaluate=False)]
+    return []
+
+
+def _steps(solution: Solution) -> list[Step]:
+    derivation = solution.derivation
+    steps = []
+    for forward in derivation.forward:
+        steps += [step for neuron in forward.neurons for step in (neuron.net, neuron.out)]
+        steps += [*forward.terms, forward.error]
+    if len(derivation.forward) > 1:
+        steps.append(derivation.error)
+    for layer in derivation.backward:
+        for neuron in layer.neurons:
+            steps += [*neuron.paths, *neuron.contributions, neuron.grad_out, neuron.slope, neuron.delta]
+        for p in layer.parameters:
+            steps += [step for local in p.local for step in local] + list(p.chains)
+            steps += [p.gradient] if len(p.chains) > 1 else []
+            steps += [p.update] if p.update else []
+    return steps
+
+
+def _classify(lhs, gradient_lhs: set, depth: int) -> tuple[str, int | None, int | None, int | None]:
+    """(quantity, layer, to, from) of a step's left-hand side, following the JSON contract's fields."""
+    if lhs.is_Symbol:
+        q = quantity_of(lhs)
+        kind = {"net": "net", "out": "out", "term": "error", "error": "error", "delta": "delta",
+                "weight": "updated", "bias": "updated"}[q.kind]
+        layer = depth if q.kind == "term" else q.layer
+        return kind, layer, q.to, q.source
+    if isinstance(lhs, sp.Derivative):
+        (variable, _count), = lhs.variable_count
+        top, bottom = quantity_of(lhs.expr), quantity_of(variable)
+        if top.kind == "error" and bottom.kind in ("weight", "bias"):
+            kind = "gradient" if lhs in gradient_lhs else "factor"
+            return kind, bottom.layer, bottom.to, bottom.source
+        if top.kind == "error" and bottom.kind == "out":
+            return "grad_out", bottom.layer, bottom.to, None
+        if top.kind in ("net", "term") and bottom.kind in ("weight", "bias"):
+            return "factor", bottom.layer, bottom.to, bottom.source
+        if top.kind == "out":  # d out_j / d net_j
+            return "factor", top.layer, top.to, None
+        return "factor", top.layer or depth, top.to, bottom.to  # d net_m / d out_j, dE_m / d out_j
+    route = lhs.args[-1]  # a route dE/dnet_m * dnet_m/dout_j, named by its product
+    return "factor", quantity_of(route.expr).layer, quantity_of(route.expr).to, quantity_of(route.variables[0]).to
