@@ -14,13 +14,14 @@ from typing import Callable
 
 from . import __version__
 from .defaults import DEFAULT_PRECISION, PRECISION_RANGE
-from .errors import SymbackpropError
+from .errors import SpecError, SymbackpropError
 
 EXAMPLES = """examples:
   symbackprop solve mazur                       worked solution of Mazur's example in output/
   symbackprop solve net.yaml -f md,tex,json,pdf -o solutions
   symbackprop solve mazur --notation nielsen --precision 4
   symbackprop solve course --symbolic           formulas only, for lecture notes
+  symbackprop solve mazur --rounding carry --digits 4   as by hand: 4 decimals, carried forward
   symbackprop labels mazur                      the labels an answer sheet may use, with values
   symbackprop check mazur answers.yaml          grade a hand calculation; explain the first mistake
   symbackprop examples                          list the built-in examples
@@ -80,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"decimal places shown in documents (default {DEFAULT_PRECISION}); JSON is never rounded")
     solve.add_argument("--iterations", type=_iterations, metavar="N", help="iterations to run (overrides the spec)")
     solve.add_argument("--symbolic", action="store_true", help="formulas only, no numbers (lecture notes)")
+    solve.add_argument("--rounding", choices=("exact", "carry"), default="exact",
+                       help="carry: round every value to --digits decimals and carry it forward, as by hand")
+    solve.add_argument("--digits", type=_precision, metavar="K", help="decimals for --rounding carry (default 4)")
     solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")
     solve.set_defaults(run=run_solve)
 
@@ -112,7 +116,10 @@ def run_solve(args: argparse.Namespace) -> int:
     from .output import write
     from .solution import solve
 
-    solution = solve(args.spec, notation=args.notation, iterations=args.iterations)
+    if args.digits is not None and args.rounding != "carry":
+        raise SpecError("digits: --digits goes with --rounding carry")
+    carry = (args.digits or 4) if args.rounding == "carry" else None
+    solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry)
     paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
                   template_dir=args.template_dir)
     for path in paths:

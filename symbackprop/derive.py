@@ -82,6 +82,7 @@ class Derivation:
     update_samples: tuple[int, ...]  # the samples the first update uses
     backward: tuple[LayerBackward, ...]  # output layer first
     values: dict  # every recorded value, by symbol or derivative
+    digits: int | None = None  # values rounded to this many decimals and carried forward; None: exact
 
     @property
     def gradients(self) -> dict:
@@ -89,10 +90,19 @@ class Derivation:
         return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}
 
 
+def carried(value: float, digits: int | None) -> float:
+    """A value as a student carries it forward: rounded to ``digits`` decimals (exact when None).
+
+    The one rounding rule of ``solve --rounding carry`` and of the checker's ``rounding`` status.
+    """
+    return value if digits is None else round(value, digits)
+
+
 class Values:
     """Numbers known so far: a SymPy Float to evaluate with, a number symbol to show."""
 
-    def __init__(self, given: dict):
+    def __init__(self, given: dict, digits: int | None = None):
+        self.digits = digits
         self.plain: dict = {}
         self._floats: dict = {}
         self._shown: dict = {}
@@ -110,7 +120,7 @@ class Values:
         last = forms[-1]
         numeric = last.xreplace(self._shown)
         with evaluate(True):
-            value = float(last.xreplace(self._floats))
+            value = carried(float(last.xreplace(self._floats)), self.digits)
         if not math.isfinite(value):
             raise SpecError("inputs: the first step overflows (a value of the worked solution is not finite); "
                             "use smaller inputs or weights")
@@ -142,14 +152,17 @@ def with_zeros(term, position: int, count: int) -> sp.Expr:
     return add(*zeros(position - 1), term, *zeros(count - position))
 
 
-def derive(network: SymbolicNetwork) -> Derivation:
-    """Every form is built as written (``evaluate(False)``): SymPy must not reorder or simplify it."""
+def derive(network: SymbolicNetwork, digits: int | None = None) -> Derivation:
+    """Every form is built as written (``evaluate(False)``): SymPy must not reorder or simplify it.
+
+    With ``digits``, each value is rounded to that many decimals before later steps use it, as by hand.
+    """
     with evaluate(False):
-        return _derive(network)
+        return _derive(network, digits)
 
 
-def _derive(network: SymbolicNetwork) -> Derivation:
-    values = Values(network.given_values())
+def _derive(network: SymbolicNetwork, digits: int | None) -> Derivation:
+    values = Values(network.given_values(), digits)
     samples = tuple(range(1, network.sample_count + 1))
     forward = tuple(_forward(network, values, s) for s in samples)
     error = forward[0].error
@@ -160,7 +173,7 @@ def _derive(network: SymbolicNetwork) -> Derivation:
     backward = []
     for layer in range(network.depth, 0, -1):
         backward.append(_backward_layer(network, values, layer, update_samples))
-    return Derivation(forward, error, update_samples, tuple(backward), values.plain)
+    return Derivation(forward, error, update_samples, tuple(backward), values.plain, digits)
 
 
 def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:

@@ -20,6 +20,7 @@ import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .catalogue import Record
+from .derive import carried
 from .sheet import Answer
 from .solution import Solution
 
@@ -107,7 +108,7 @@ class Replay:
         with evaluate(True):
             value = float(form.xreplace(self.values))
         tainted = bool(inputs & self.tainted)
-        self.values[record.step.lhs] = sp.Float(value if self.digits is None else round(value, self.digits))
+        self.values[record.step.lhs] = sp.Float(carried(value, self.digits))
         if tainted:
             self.tainted.add(record.step.lhs)
         return value, tainted

@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .defaults import PRECISION_RANGE
 from .derive import Derivation, derive
+from .errors import SpecError
 from .network import SymbolicNetwork
 from .numeric import NumericNetwork, Reference
 from .spec import Spec, load_spec, validate
@@ -25,15 +27,26 @@ class Solution:
     training: Training  # the compiled derivation, iterated
     reference: Reference  # the independent numeric engine's first update and true deltas
     verification: Verification
+    carried: Derivation | None = None  # the steps redone by hand: rounded to carry_digits and carried forward
+
+    @property
+    def shown(self) -> Derivation:
+        """The derivation a document shows: the carried one if asked for, else the exact one."""
+        return self.carried or self.derivation
 
 
-def solve(source: str | Path | Spec | dict, **overrides) -> Solution:
+def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, **overrides) -> Solution:
     """Solve a spec given as a file path, a built-in example name, a mapping, or a :class:`Spec`.
 
     ``overrides`` replace top-level spec fields (``notation="mazur"``, ``iterations=10``) and are
-    validated like the file's own. Raises SpecError for bad input and VerificationError if two
-    independent computations disagree.
+    validated like the file's own. ``carry_digits`` adds the worked solution as a student does it
+    by hand, each value rounded to that many decimals and carried forward; every check is made on
+    the exact derivation. Raises SpecError for bad input and VerificationError if two independent
+    computations disagree.
     """
+    if carry_digits is not None and (isinstance(carry_digits, bool) or carry_digits not in PRECISION_RANGE):
+        raise SpecError(f"digits: expected a whole number from {PRECISION_RANGE.start} to "
+                        f"{PRECISION_RANGE.stop - 1}, found {carry_digits!r}")
     spec = _as_spec(source, overrides)
     network = SymbolicNetwork(spec)
     derivation = derive(network)
@@ -41,7 +54,8 @@ def solve(source: str | Path | Spec | dict, **overrides) -> Solution:
     numeric = NumericNetwork(spec)
     reference = numeric.reference(min(spec.iterations, CHECKED_ITERATIONS))
     verification = verify(network, derivation, training, numeric, reference)
-    return Solution(spec, network, derivation, training, reference, verification)
+    carried = derive(network, carry_digits) if carry_digits is not None else None
+    return Solution(spec, network, derivation, training, reference, verification, carried)
 
 
 def _as_spec(source, overrides: dict) -> Spec:

@@ -45,8 +45,9 @@ class ViewBuilder:
         return self.printer.equation(members)
 
     def build(self) -> dict:
-        spec, derivation = self.solution.spec, self.solution.derivation
+        spec, derivation = self.solution.spec, self.solution.shown
         return {
+            "carry_digits": derivation.digits,
             "name": spec.name,
             "title": spec.title,
             "symbolic": self.symbolic,
@@ -159,7 +160,7 @@ class ViewBuilder:
         parameters = [{
             "label": self.latex(pd.parameter.symbol),
             "samples": [{"index": s, "local": [self.equation(step) for step in local], "chain": self.equation(chain)}
-                        for s, local, chain in zip(self.solution.derivation.update_samples, pd.local, pd.chains)],
+                        for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
             "update_step": self.equation(pd.update) if pd.update else None,
         } for pd in layer.parameters]

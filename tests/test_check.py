@@ -152,3 +152,22 @@ def test_catalogue_labels_are_unique_in_every_notation():
     for notation in ("mazur", "nielsen", "course", "indexed"):
         labels = [r.label for r in catalogue(symbackprop.solve("deep", notation=notation, iterations=2))]
         assert len(labels) == len(set(labels))
+
+
+def test_a_sheet_worked_as_by_hand_is_never_wrong(tmp_path):
+    """solve --rounding carry and the checker's rounding status use the same rounding rule."""
+    solution = symbackprop.solve("mazur", iterations=1, carry_digits=4)
+    carried = solution.carried.values
+    answers = {r.label: f"{carried[r.step.lhs]:.4f}" for r in catalogue(solution) if r.step is not None}
+    result = check("mazur", sheet(tmp_path, answers), iterations=1)
+    counts = result.summary
+    assert counts["wrong"] == 0 and counts["consequential"] == 0 and counts["unknown"] == 0
+    assert counts["rounding"] >= 1 and counts["correct"] > 10
+
+
+def test_carry_mode_is_shown_and_checked(tmp_path, capsys):
+    assert main(["solve", "mazur", "--rounding", "carry", "--digits", "4", "-f", "md", "-o", str(tmp_path)]) == 0
+    document = (tmp_path / "mazur.md").read_text()
+    assert "rounded to 4 decimals" in document and "0.4 \\cdot 0.5933 + 0.45 \\cdot 0.5969 + 0.6 \\cdot 1" in document
+    assert main(["solve", "mazur", "--digits", "4", "-o", str(tmp_path)]) == 2
+    assert "--digits goes with --rounding carry" in capsys.readouterr().err
