@@ -43,7 +43,7 @@ def catalogue(solution: Solution, precision: int = 9) -> list[Record]:
     printer = SolutionPrinter(Labels.for_spec(solution.spec), precision)
     derivation, records = solution.derivation, []
     gradient_lhs = {p.gradient.lhs for layer in derivation.backward for p in layer.parameters}
-    for step in _steps(solution):
+    for step in derivation.steps():
         kind, layer, to, source = _classify(step.lhs, gradient_lhs, solution.network.depth)
         aliases = tuple(printer.doprint(a) for a in _aliases(solution, step.lhs))
         records.append(Record(printer.doprint(step.lhs), kind, layer, to, source, None, step.value, step, aliases))
@@ -80,24 +80,6 @@ def _aliases(solution: Solution, lhs) -> list:
         if bottom.kind == "out" and bottom.layer == network.depth and network.outputs > 1:
             return [sp.Derivative(network.term(bottom.to, bottom.sample), lhs.variables[0], evaluate=False)]
     return []
-
-
-def _steps(solution: Solution) -> list[Step]:
-    derivation = solution.derivation
-    steps = []
-    for forward in derivation.forward:
-        steps += [step for neuron in forward.neurons for step in (neuron.net, neuron.out)]
-        steps += [*forward.terms, forward.error]
-    if len(derivation.forward) > 1:
-        steps.append(derivation.error)
-    for layer in derivation.backward:
-        for neuron in layer.neurons:
-            steps += [*neuron.paths, *neuron.contributions, neuron.grad_out, neuron.slope, neuron.delta]
-        for p in layer.parameters:
-            steps += [step for local in p.local for step in local] + list(p.chains)
-            steps += [p.gradient] if len(p.chains) > 1 else []
-            steps += [p.update] if p.update else []
-    return steps
 
 
 def _classify(lhs, gradient_lhs: set, depth: int) -> tuple[str, int | None, int | None, int | None]:

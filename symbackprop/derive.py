@@ -84,6 +84,33 @@ class Derivation:
     values: dict  # every recorded value, by symbol or derivative
     digits: int | None = None  # values rounded to this many decimals and carried forward; None: exact
 
+    def forward_steps(self, samples) -> list[Step]:
+        """The forward pass and errors of ``samples``, in the order the document shows them."""
+        steps = []
+        for forward in self.forward:
+            if forward.sample in samples:
+                steps += [step for neuron in forward.neurons for step in (neuron.net, neuron.out)]
+                steps += [*forward.terms, forward.error]
+        return steps
+
+    def backward_steps(self) -> list[Step]:
+        """The backward pass and updates, output layer first, in the order the document shows them."""
+        steps = []
+        for layer in self.backward:
+            for neuron in layer.neurons:
+                steps += [*neuron.paths, *neuron.contributions, neuron.grad_out, neuron.slope, neuron.delta]
+            for p in layer.parameters:
+                steps += [step for local in p.local for step in local] + list(p.chains)
+                steps += [p.gradient] if len(p.chains) > 1 else []
+                steps += [p.update] if p.update else []
+        return steps
+
+    def steps(self) -> list[Step]:
+        """Every step, each after the steps it uses: a straight-line program (see training.py)."""
+        samples = tuple(f.sample for f in self.forward)
+        total = [self.error] if len(samples) > 1 else []
+        return self.forward_steps(samples) + total + self.backward_steps()
+
     @property
     def gradients(self) -> dict:
         """What the first update uses, by parameter symbol."""

@@ -69,20 +69,20 @@ def visible_length(latex: str) -> int:
     start = latex.find("\\frac{")
     if start < 0:
         return len(_CONTROL_WORD.sub("#", _INVISIBLE.sub("", latex)))
-    numerator_end = _group_end(latex, start + 5)
-    denominator_end = _group_end(latex, numerator_end + 1)
+    numerator_end = closing_brace(latex, start + 5)
+    denominator_end = closing_brace(latex, numerator_end + 1)
     fraction = max(visible_length(latex[start + 6:numerator_end]), visible_length(latex[numerator_end + 2:denominator_end]))
     return visible_length(latex[:start]) + fraction + visible_length(latex[denominator_end + 1:])
 
 
-def _group_end(text: str, opening: int) -> int:
-    """The index of the brace that closes the group opened at ``opening``."""
+def closing_brace(text: str, opening: int) -> int:
+    """The index of the brace that closes the group opened at ``opening``; -1 if none does."""
     depth = 0
     for index in range(opening, len(text)):
         depth += {"{": 1, "}": -1}.get(text[index], 0)
         if depth == 0:
             return index
-    return len(text) - 1
+    return -1
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .catalogue import Record
 from .errors import SpecError
+from .printing import closing_brace
 from .spec import parse_text
 
 NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
@@ -113,21 +114,15 @@ def canonical(label: str) -> str:
 
 def _fractions(text: str) -> str:
     """``\\frac{\\partial A}{\\partial B}`` (or ``\\frac{dA}{dB}``) as ``d(A)/d(B)``."""
+    label_text = text
     while (start := text.find("\\frac{")) >= 0:
-        top_end = _closing(text, start + 5)
-        bottom_end = _closing(text, top_end + 1)
+        top_end = closing_brace(text, start + 5)
+        bottom_end = closing_brace(text, top_end + 1) if top_end >= 0 else -1
+        if bottom_end < 0:
+            raise SpecError(f"answers: unbalanced braces in {label_text!r}")
         top, bottom = text[start + 6:top_end], text[top_end + 2:bottom_end]
         text = f"{text[:start]}d({_strip_d(top)})/d({_strip_d(bottom)}){text[bottom_end + 1:]}"
     return text
-
-
-def _closing(text: str, opening: int) -> int:
-    depth = 0
-    for index in range(opening, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[index], 0)
-        if depth == 0:
-            return index
-    raise SpecError(f"answers: unbalanced braces in {text!r}")
 
 
 def _strip_d(text: str) -> str:

@@ -17,7 +17,7 @@ from typing import Callable
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from .derive import Derivation, Step
+from .derive import Derivation
 from .errors import DivergenceError
 from .network import SymbolicNetwork
 
@@ -61,29 +61,6 @@ class _Program:
                            cse=lambda exprs: (self.assignments, exprs), docstring_limit=0)
 
 
-def _forward_steps(derivation: Derivation, samples) -> list[Step]:
-    steps = []
-    for forward in derivation.forward:
-        if forward.sample in samples:
-            steps += [step for neuron in forward.neurons for step in (neuron.net, neuron.out)]
-            steps += [*forward.terms, forward.error]
-    return steps
-
-
-def _backward_steps(derivation: Derivation) -> list[Step]:
-    steps = []
-    for layer in derivation.backward:
-        for neuron in layer.neurons:
-            steps += [*neuron.paths, *neuron.contributions, neuron.grad_out, neuron.slope, neuron.delta]
-        for p in layer.parameters:
-            steps += [step for local in p.local for step in local] + list(p.chains)
-            if len(p.chains) > 1:
-                steps.append(p.gradient)
-            if p.update:
-                steps.append(p.update)
-    return steps
-
-
 def _data_symbols(network: SymbolicNetwork, samples) -> list[sp.Symbol]:
     symbols = [network.rate]
     for s in samples:
@@ -106,10 +83,10 @@ def train(network: SymbolicNetwork, derivation: Derivation) -> Training:
     update_samples = derivation.update_samples
 
     update = _Program(parameters + _data_symbols(network, update_samples))
-    update.add(_forward_steps(derivation, update_samples))
+    update.add(derivation.forward_steps(update_samples))
     if update_samples == everything and len(everything) > 1:
         update.add([derivation.error])
-    update.add(_backward_steps(derivation))
+    update.add(derivation.backward_steps())
     new_values = [p.updated_symbol if p.updated_symbol in update.names else p.symbol for p in network.parameters]
     error_of_update = derivation.error if update_samples == everything else derivation.forward[0].error
     step = update.compile(new_values + [error_of_update.lhs])
@@ -120,7 +97,7 @@ def train(network: SymbolicNetwork, derivation: Derivation) -> Training:
             return step(*args)[-1:]
     else:
         total = _Program(parameters + _data_symbols(network, everything))
-        total.add(_forward_steps(derivation, everything))
+        total.add(derivation.forward_steps(everything))
         if len(everything) > 1:
             total.add([derivation.error])
         error = total.compile([derivation.error.lhs])

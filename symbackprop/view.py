@@ -7,14 +7,13 @@ place strings. In symbolic mode (lecture notes) the numeric members of each equa
 from __future__ import annotations
 
 
-import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .derive import Step, add, partial, with_zeros
 from .notation import Labels
 from .printing import Equation, SolutionPrinter
 from .quantities import ELLIPSIS, generic, number_value
-from .rules import ACTIVATIONS, LOSSES
+from .rules import ACTIVATIONS
 from .solution import Solution
 
 LOSS_WORDS = {

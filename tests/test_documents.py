@@ -6,7 +6,6 @@ import re
 import shutil
 import subprocess
 from importlib import resources
-from pathlib import Path
 
 import jsonschema
 import pytest

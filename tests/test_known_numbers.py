@@ -87,7 +87,7 @@ def test_course_chain_matches_seed_002(solve_example):
     assert values[net.net(2, 1, 1)] == pytest.approx(0.9210, abs=5e-5)
     assert values[net.out(2, 1, 1)] == pytest.approx(0.7153, abs=5e-5)
     # seed 002's E = 0.1083 carries its rounded a2 = 0.7153 forward; the exact error rounds to 0.1082
-    assert 0.5 * (0.25 - 0.7153) ** 2 == pytest.approx(0.1083, abs=5e-5)
+    assert pytest.approx(0.1083, abs=5e-5) == 0.5 * (0.25 - 0.7153) ** 2
     assert solution.derivation.error.value == pytest.approx(0.108230, abs=5e-7)
     assert len(solution.training.history) == 1001
 
