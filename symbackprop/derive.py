@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import math
+import operator
 
 import sympy as sp
 from sympy.core.parameters import evaluate
@@ -117,6 +118,35 @@ class Derivation:
         return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}
 
 
+_RELATIONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+#: Float arithmetic for the node types the forms use, in the order written (as the numeric engine adds).
+_FLOAT_OPERATIONS = {
+    sp.Add: lambda *terms: sum(terms), sp.Mul: lambda *factors: math.prod(factors),
+    sp.Pow: lambda base, exponent: base ** exponent, sp.exp: math.exp, sp.tanh: math.tanh,
+}
+
+
+def as_float(expr) -> float:
+    """The value of a form built as written, with numbers in place of its symbols, in IEEE floats.
+
+    Taken inside derive()'s ``evaluate(False)``: switching evaluation on for each step would clear
+    SymPy's cache every time. ``evalf`` of an unevaluated sum is no substitute: it returns 1e-125
+    for 0.5 - 0.5, which would put a ReLU on the wrong side of its kink.
+    """
+    if expr.is_Number:
+        return float(expr)
+    if isinstance(expr, sp.Piecewise):
+        return as_float(next(v for v, c in expr.args if c == True or  # noqa: E712 - SymPy's true
+                             _RELATIONS[c.rel_op](as_float(c.lhs), as_float(c.rhs))))
+    operation = _FLOAT_OPERATIONS.get(expr.func)
+    if operation is None:
+        return float(expr)
+    try:
+        return float(operation(*map(as_float, expr.args)))
+    except OverflowError:
+        return math.inf
+
+
 def carried(value: float, digits: int | None) -> float:
     """A value as a student carries it forward: rounded to ``digits`` decimals (exact when None).
 
@@ -146,8 +176,7 @@ class Values:
         """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
         last = forms[-1]
         numeric = last.xreplace(self._shown)
-        with evaluate(True):
-            value = carried(float(last.xreplace(self._floats)), self.digits)
+        value = carried(as_float(last.xreplace(self._floats)), self.digits)
         if not math.isfinite(value):
             raise SpecError("inputs: the first step overflows (a value of the worked solution is not finite); "
                             "use smaller inputs or weights")

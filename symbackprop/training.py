@@ -48,11 +48,11 @@ class _Program:
         self.assignments: list[tuple[sp.Symbol, sp.Expr]] = []
 
     def add(self, steps) -> None:
-        for step in steps:
-            with evaluate(False):  # renaming only; Python does the arithmetic
+        with evaluate(False):  # renaming only; Python does the arithmetic (one switch: each clears SymPy's cache)
+            for step in steps:
                 expression = step.forms[-1].xreplace(self.names)
-            self.names[step.lhs] = name = sp.Symbol(f"v{len(self.assignments)}")
-            self.assignments.append((name, expression))
+                self.names[step.lhs] = name = sp.Symbol(f"v{len(self.assignments)}")
+                self.assignments.append((name, expression))
 
     def compile(self, outputs: list) -> Callable:
         results = [self.names[o] for o in outputs]
