@@ -57,7 +57,9 @@ class ViewBuilder:
             "network": self.network_description(),
             "given": self.given(),
             "rules": self.rules(),
-            "forward": [self.forward_sample(f) for f in derivation.forward],
+            # formulas alone are the same for every sample: lecture notes show the first one
+            "one_sample_shown": self.symbolic and len(spec.samples) > 1,
+            "forward": [self.forward_sample(f) for f in derivation.forward if self._shown_sample(f.sample)],
             "total_error": self.equation(derivation.error) if len(spec.samples) > 1 else None,
             "error_value": self.number(derivation.error.value),
             "update_samples": list(derivation.update_samples),
@@ -66,6 +68,9 @@ class ViewBuilder:
             "history": self.history(),
             "verification": self.verification(),
         }
+
+    def _shown_sample(self, s: int) -> bool:
+        return s == 1 or not self.symbolic
 
     def network_description(self) -> dict:
         spec = self.solution.spec
@@ -144,7 +149,7 @@ class ViewBuilder:
 
     def backward_layer(self, layer) -> dict:
         by_sample = {}
-        for neuron in layer.neurons:
+        for neuron in filter(lambda n: self._shown_sample(n.sample), layer.neurons):
             by_sample.setdefault(neuron.sample, []).append({
                 "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
                 "paths": [self.equation(p) for p in neuron.paths],
@@ -159,7 +164,8 @@ class ViewBuilder:
         parameters = [{
             "label": self.latex(pd.parameter.symbol),
             "samples": [{"index": s, "local": [self.equation(step) for step in local], "chain": self.equation(chain)}
-                        for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)],
+                        for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)
+                        if self._shown_sample(s)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
             "update_step": self.equation(pd.update) if pd.update else None,
         } for pd in layer.parameters]

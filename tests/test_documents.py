@@ -151,3 +151,10 @@ def test_wide_layers_stay_on_the_page(tmp_path):
     subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "wide.tex"], cwd=tmp_path,
                    capture_output=True, check=True)
     assert "Overfull \\hbox" not in (tmp_path / "wide.log").read_text(errors="replace")
+
+
+def test_symbolic_notes_show_one_sample_of_several():
+    solution = symbackprop.solve("xor", iterations=1)
+    notes = symbackprop.render(solution, "md", symbolic=True)
+    assert "those of sample 1 are shown" in notes and "### Sample 2" not in notes
+    assert "### Sample 2" in symbackprop.render(solution, "md")
