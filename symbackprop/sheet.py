@@ -42,7 +42,8 @@ def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml", ".json", ".toml"):
         kind = {".yml": "yaml"}.get(suffix, suffix[1:])
-        pairs = [(str(k), _number_text(v, f"{path}: {k}")) for k, v in parse_text(text, kind, str(path)).items()]
+        mapping = parse_text(text, kind, str(path), numbers_as_text=True)
+        pairs = [(str(k), _number_text(v, f"{path}: {k}")) for k, v in mapping.items()]
     elif suffix == ".csv":
         pairs = _csv_pairs(text, path)
     elif suffix in (".md", ".markdown", ".tex", ".txt"):

@@ -131,19 +131,22 @@ def _read(path: Path) -> str:
         raise SpecError(f"{path}: cannot read: {exc}") from None
 
 
-def parse_text(text: str, kind: str, where: str) -> dict:
-    """Parse without evaluating anything: safe YAML loader, stdlib TOML and JSON."""
+def parse_text(text: str, kind: str, where: str, numbers_as_text: bool = False) -> dict:
+    """Parse without evaluating anything: safe YAML loader, stdlib TOML and JSON.
+
+    ``numbers_as_text`` keeps numbers as written ("0.3590"), for answer sheets, where the digits count.
+    """
     try:
         if kind == "yaml":
-            import yaml  # only needed for YAML specs
+            import yaml  # only needed for YAML files
 
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=yaml.BaseLoader) if numbers_as_text else yaml.safe_load(text)
         elif kind == "toml":
             import tomllib
 
-            data = tomllib.loads(text)
+            data = tomllib.loads(text, parse_float=str) if numbers_as_text else tomllib.loads(text)
         else:
-            data = json.loads(text)
+            data = json.loads(text, parse_float=str, parse_int=str) if numbers_as_text else json.loads(text)
     except Exception as exc:  # each parser has its own error type; all mean "malformed"
         raise SpecError(f"{where}: malformed {kind.upper()}: {_parser_message(exc)}") from None
     if not isinstance(data, dict):

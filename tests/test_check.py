@@ -79,6 +79,17 @@ def test_digits_written_set_the_tolerance(tmp_path):
         assert result.grades[0].status == status, given
 
 
+@pytest.mark.parametrize("name,text", [
+    ("a.yaml", "w5+: 0.3590\n"), ("a.json", '{"w5+": 0.3590}'), ("a.toml", '"w5+" = 0.3590\n'),
+    ("a.csv", "w5+,0.3590\n"), ("a.md", "$$ w_5^+ = 0.4 - 0.5 \\cdot 0.0821 = 0.3590 $$\n"),
+])
+def test_numbers_are_read_as_written_in_every_format(tmp_path, name, text):
+    """Unquoted 0.3590 must not become the float 0.359: the trailing zero claims a fourth digit."""
+    (tmp_path / name).write_text(text)
+    result = check("mazur", tmp_path / name)
+    assert (result.grades[0].answer.given, result.grades[0].status) == ("0.3590", "wrong")
+
+
 def test_one_early_mistake_is_wrong_once_and_consequential_after(tmp_path):
     result = check("mazur", sheet(tmp_path, {
         "out_o1": "0.7613",  # wrong (0.7514)
