@@ -17,8 +17,10 @@ from .notation import Labels
 from .printing import SolutionPrinter
 from .quantities import quantity_of
 from .solution import Solution
+from .training import shown_iterations
 
 QUANTITIES = ("net", "out", "error", "grad_out", "delta", "factor", "gradient", "updated", "history")
+GIVEN = "given"  # inputs, targets, initial parameters, learning rate: known to check, not listed by labels
 
 
 @dataclass(frozen=True)
@@ -38,31 +40,28 @@ class Record:
                 "from": self.source, "iteration": self.iteration, "value": self.value}
 
 
-def catalogue(solution: Solution, precision: int = 9) -> list[Record]:
-    """The records in document order: forward pass, errors, backward pass, updates, history."""
+def catalogue(solution: Solution, precision: int = 9, given: bool = False) -> list[Record]:
+    """The records in document order: forward pass, errors, backward pass, updates, history; with
+    ``given``, first the values the spec gives (a student copying one wrongly makes a real mistake)."""
     printer = SolutionPrinter(Labels.for_spec(solution.spec), precision)
-    derivation, records = solution.derivation, []
+    derivation = solution.derivation
+    records = [Record(printer.doprint(s), GIVEN, None, None, None, None, v, None)
+               for s, v in solution.network.given_values().items()] if given else []
     gradient_lhs = {p.gradient.lhs for layer in derivation.backward for p in layer.parameters}
     for step in derivation.steps():
         kind, layer, to, source = _classify(step.lhs, gradient_lhs, solution.network.depth)
         aliases = tuple(printer.doprint(a) for a in _aliases(solution, step.lhs))
         records.append(Record(printer.doprint(step.lhs), kind, layer, to, source, None, step.value, step, aliases))
     error_label = printer.doprint(solution.network.error(None))
-    for iteration, value in enumerate(solution.training.history):
-        if iteration in shown_iterations(len(solution.training.history) - 1):
-            records.append(Record(history_label(error_label, iteration), "history", None, None, None,
-                                  iteration, value, None))
+    history = solution.training.history
+    for iteration in shown_iterations(len(history) - 1):
+        records.append(Record(history_label(error_label, iteration), "history", None, None, None,
+                              iteration, history[iteration], None))
     return records
 
 
 def history_label(error_label: str, iteration: int) -> str:
-    return f"{error_label} after {iteration}"
-
-
-def shown_iterations(last: int) -> list[int]:
-    """The error history a document shows: the first iterations, powers of ten, and the last."""
-    shown = set(range(4)) | {10 ** e for e in range(1, 8)} | {last}
-    return sorted(i for i in shown if i <= last)
+    return f"{error_label} \\text{{ after }} {iteration}"
 
 
 def _aliases(solution: Solution, lhs) -> list:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from sympy.core.parameters import evaluate
 
-from .catalogue import Record, catalogue
+from .catalogue import GIVEN, Record, catalogue
 from .diagnosis import Diagnosis, diagnose
-from .grading import STATUSES, Grade, Replay, decimals, grade
+from .grading import STATUSES, Grade, decimals, grade, replay_until
 from .notation import Labels
+from .rendering import escape_markdown
 from .printing import Equation, SolutionPrinter
 from .quantities import number
 from .sheet import Answer, read_answers
@@ -43,29 +44,22 @@ class CheckResult:
 def check(source, answers: str | Path, **overrides) -> CheckResult:
     """Grade the answers file ``answers`` against the worked solution of ``source`` (a spec)."""
     solution = solve(source, **overrides)
-    records = catalogue(solution)
+    records = catalogue(solution, given=True)
     sheet = read_answers(answers, records)
     grades = grade(solution, records, sheet)
     diagnoses = {g.answer: diagnose(solution, records, sheet, g.answer) for g in grades if g.status == "wrong"}
     answered = {a.record for a in sheet}
-    missing = tuple(r for r in records if r not in answered and r.quantity != "history")
+    missing = tuple(r for r in records if r not in answered and r.quantity not in ("history", GIVEN))
     first = next((g for g in grades if g.status == "wrong"), None)
     derivation = _derivation(solution, records, sheet, first.answer.record) if first else None
     return CheckResult(tuple(grades), diagnoses, missing, first, derivation)
 
 
 def _derivation(solution: Solution, records: list[Record], sheet: list[Answer], target: Record) -> Equation | None:
-    """The target's step as the worked solution prints it, with the student's accepted numbers."""
+    """The target's step as the worked solution prints it, with the student's numbers upstream."""
     if target.step is None:
         return None
-    by_record = {a.record: a for a in sheet if a.record is not None}
-    replay = Replay(solution)
-    for record in records:
-        value, _ = replay.step(record)
-        if record is target:
-            break
-        if record in by_record:
-            replay.accept(record, float(by_record[record].given), tainted=False)
+    replay, value = replay_until(solution, records, sheet, target)
     printer = SolutionPrinter(Labels.for_spec(solution.spec), max([4] + [decimals(a.given) for a in sheet]))
     shown = {key: number(float(v)) for key, v in replay.values.items()}
     with evaluate(False):
@@ -78,7 +72,8 @@ def report_json(result: CheckResult) -> str:
               "expected": g.expected, "status": g.status,
               "diagnosis": result.diagnoses[g.answer].cause if g.answer in result.diagnoses else None,
               "suggestions": list(g.answer.suggestions)} for g in result.grades]
-    return json.dumps({"summary": result.summary, "items": items}, indent=2) + "\n"
+    missing = [r.label for r in result.missing]
+    return json.dumps({"summary": result.summary, "items": items, "missing": missing}, indent=2) + "\n"
 
 
 def _first_mistake_lines(result: CheckResult, math: str) -> list[str]:
@@ -88,7 +83,7 @@ def _first_mistake_lines(result: CheckResult, math: str) -> list[str]:
         return ["No wrong answers."]
     diagnosis: Diagnosis = result.diagnoses[first.answer]
     lines = [f"First mistake: {math.format(first.answer.record.label)} = {first.answer.given}, "
-             f"expected {first.expected!r}",
+             f"expected {first.expected:.10g}",
              f"Most likely cause: {diagnosis.cause}"
              + (f" (reproduces {diagnosis.reproduced:.10g})" if diagnosis.reproduced is not None else "")]
     if result.derivation is not None:
@@ -114,7 +109,8 @@ def report_text(result: CheckResult) -> str:
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
     for row in [header] + rows:
         lines.append("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
-    return "\n".join(lines + ["", _summary_line(result)]) + "\n"
+    missing = ["", "Not answered: " + ", ".join(r.label for r in result.missing)] if result.missing else []
+    return "\n".join(lines + missing + ["", _summary_line(result)]) + "\n"
 
 
 def report_markdown(result: CheckResult) -> str:
@@ -122,12 +118,13 @@ def report_markdown(result: CheckResult) -> str:
     lines += [line + "  " for line in _first_mistake_lines(result, "${}$")] + [""]
     lines += ["| status | label | given | expected | note |", "|---|---|---|---|---|"]
     for g in result.grades:
-        label = f"${g.answer.record.label}$" if g.answer.record else f"`{g.answer.label}`"
+        label = f"${g.answer.record.label}$" if g.answer.record else escape_markdown(g.answer.label)
         note = result.diagnoses[g.answer].cause if g.answer in result.diagnoses else (
             "closest: " + ", ".join(f"${s}$" for s in g.answer.suggestions) if g.status == "unknown-label" else "")
         expected = "" if g.expected is None else f"{g.expected:.10g}"
         lines.append(f"| {g.status} | {label} | {g.answer.given} | {expected} | {note} |")
-    return "\n".join(lines + ["", _summary_line(result) + "."]) + "\n"
+    missing = ["", "Not answered: " + ", ".join(f"${r.label}$" for r in result.missing)] if result.missing else []
+    return "\n".join(lines + missing + ["", _summary_line(result) + "."]) + "\n"
 
 
 REPORTS = {"text": report_text, "md": report_markdown, "json": report_json}

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import math
 import operator
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import sympy as sp
 from sympy.core.parameters import evaluate
@@ -147,12 +148,19 @@ def as_float(expr) -> float:
         return math.inf
 
 
-def carried(value: float, digits: int | None) -> float:
-    """A value as a student carries it forward: rounded to ``digits`` decimals (exact when None).
+CARRY_STYLES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
+
+
+def carried(value: float, digits: int | None, style: str = "round", significant: bool = False) -> float:
+    """A value as a student carries it forward: rounded half up (or cut off) to ``digits`` decimals,
+    or to ``digits`` significant digits; exact when ``digits`` is None.
 
     The one rounding rule of ``solve --rounding carry`` and of the checker's ``rounding`` status.
     """
-    return value if digits is None else round(value, digits)
+    if digits is None or not math.isfinite(value) or value == 0:
+        return value
+    places = digits - 1 - math.floor(math.log10(abs(value))) if significant else digits
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=CARRY_STYLES[style]))
 
 
 class Values:

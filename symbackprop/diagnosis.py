@@ -11,15 +11,17 @@ variant of the spec (hidden deltas from already-updated weights, as in Mazur's b
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable
 
 import sympy as sp
 
 from .catalogue import Record, catalogue
-from .grading import Replay, decimals, matches
+from .grading import MIN_SIGNIFICANT, decimals, matches, replay_until, too_few_digits
 from .quantities import quantity_of, symbol
 from .sheet import Answer
 from .solution import Solution, solve
+from .spec import LIMITS
 
 NO_KNOWN_CAUSE = "no known cause"
 
@@ -30,8 +32,11 @@ class Diagnosis:
     reproduced: float | None  # the recomputation that gives the student's number
 
 
-def _kind(step) -> str:
-    """What a step computes, in the terms the mistakes are about."""
+def _kind(record) -> str:
+    """What a record's step computes, in the terms the mistakes are about."""
+    step = record.step
+    if step is None:
+        return record.quantity
     lhs = step.lhs
     if lhs.is_Symbol:
         q = quantity_of(lhs)
@@ -49,31 +54,31 @@ def _kind(step) -> str:
 
 
 def _scaled(kinds: tuple[str, ...], factor) -> Callable:
-    return lambda step, form: sp.Mul(factor, form, evaluate=False) if _kind(step) in kinds else form
+    return lambda record, form: sp.Mul(factor, form, evaluate=False) if _kind(record) in kinds else form
 
 
 def _slopes_to(value) -> Callable:
-    def rewrite(step, form):
-        if _kind(step) == "slope":
+    def rewrite(record, form):
+        if _kind(record) == "slope":
             return sp.Integer(value)
         return form.xreplace({d: sp.Integer(value) for d in form.atoms(sp.Derivative)
                               if quantity_of(d.expr).kind == "out"})
     return rewrite
 
 
-def _net_for_out(step, form):
+def _net_for_out(record, form):
     """out_k replaced by net_k (the same neuron) in activation derivatives and net-input derivatives."""
-    if _kind(step) not in ("slope", "local"):
+    if _kind(record) not in ("slope", "local"):
         return form
     swap = {s: symbol(replace(quantity_of(s), kind="net")) for s in form.free_symbols if s.name.startswith("out|")}
     return form.xreplace(swap)
 
 
 def _update(sign: int, with_rate: bool) -> Callable:
-    def rewrite(step, form):
-        if _kind(step) != "update":
+    def rewrite(record, form):
+        if _kind(record) != "update":
             return form
-        theta = symbol(replace(quantity_of(step.lhs), updated=False))
+        theta = symbol(replace(quantity_of(record.step.lhs), updated=False))
         gradient, = form.atoms(sp.Derivative)
         rate = next(s for s in form.free_symbols if s.name.startswith("rate|"))
         return theta + sign * (rate * gradient if with_rate else gradient)
@@ -81,8 +86,8 @@ def _update(sign: int, with_rate: bool) -> Callable:
 
 
 def _one_output(m: int) -> Callable:
-    def rewrite(step, form):
-        return form.args[m] if _kind(step) == "grad_out_hidden" and form.is_Add and m < len(form.args) else form
+    def rewrite(record, form):
+        return form.args[m] if _kind(record) == "grad_out_hidden" and form.is_Add and m < len(form.args) else form
     return rewrite
 
 
@@ -95,48 +100,44 @@ REWRITES: list[tuple[str, Callable]] = [
     ("learning rate left out", _update(-1, with_rate=False)),
     ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term"), 2)),
     ("the 2 of the squared error dropped", _scaled(("grad_out_output", "term"), sp.Rational(1, 2))),
-    *[("a hidden neuron's error summed over one output only", _one_output(m)) for m in range(4)],
+    *[("a hidden neuron's error summed over one output only", _one_output(m)) for m in range(LIMITS["neurons per layer"])],
 ]
+TOO_FEW_DIGITS = f"too few digits to check: write at least {MIN_SIGNIFICANT} significant digits or decimals"
 
 
 def diagnose(solution: Solution, records: list[Record], answers: list[Answer], wrong: Answer) -> Diagnosis:
-    """The first cause in the catalogue whose recomputation gives the student's number."""
-    given = wrong.given
-    for cause, rewrite in REWRITES:
-        value = _replayed(solution, records, answers, wrong.record, rewrite)
+    """The first cause in the catalogue whose recomputation gives the student's number; causes that
+    change the wrong answer's own step are tried before those that act upstream of it."""
+    given, target = wrong.given, wrong.record
+    if too_few_digits(given, target.value):
+        return Diagnosis(TOO_FEW_DIGITS, None)
+    own = [r for r in REWRITES if target.step is not None and r[1](target, target.step.forms[-1]) != target.step.forms[-1]]
+    for cause, rewrite in own + [r for r in REWRITES if r not in own]:
+        _, value = replay_until(solution, records, answers, target, rewrite)
         if value is not None and matches(given, value):
             return Diagnosis(cause, value)
-    updated = _variant_value(solution, wrong.record, hidden_deltas="updated")
-    if updated is not None and solution.spec.hidden_deltas == "original" and matches(given, updated):
+    updated = _variant_value(solution, target.label) if solution.spec.hidden_deltas == "original" else None
+    if updated is not None and matches(given, updated):
         return Diagnosis("hidden deltas computed from already-updated weights", updated)
-    swapped = _swapped_indices(records, wrong.record)
+    swapped = _swapped_indices(records, target)
     if swapped is not None and matches(given, swapped):
         return Diagnosis("two weights' indices swapped", swapped)
-    exact = wrong.record.value
     for factor in (10, 0.1):
-        if matches(given, exact * factor):
-            return Diagnosis("decimal slip (a factor of 10)", exact * factor)
-    if _transposed(given, exact):
-        return Diagnosis("two adjacent digits transposed", exact)
+        if matches(given, target.value * factor):
+            return Diagnosis("decimal slip (a factor of 10)", target.value * factor)
+    if _transposed(given, target.value):
+        return Diagnosis("two adjacent digits transposed", target.value)
     return Diagnosis(NO_KNOWN_CAUSE, None)
 
 
-def _replayed(solution, records, answers, target: Record, rewrite) -> float | None:
-    """The target's value when the steps are rewritten, with the student's earlier answers kept."""
-    by_record = {a.record: a for a in answers if a.record is not None}
-    replay = Replay(solution, rewrite)
-    for record in records:
-        value, _ = replay.step(record)
-        if record is target:
-            return value
-        if record in by_record:
-            replay.accept(record, float(by_record[record].given), tainted=False)
-    return None
+@lru_cache(maxsize=8)
+def _variant(spec) -> dict:
+    """The same spec with hidden deltas from already-updated weights: each label's value."""
+    return {r.label: r.value for r in catalogue(solve(spec, hidden_deltas="updated"))}
 
 
-def _variant_value(solution: Solution, target: Record, **change) -> float | None:
-    variant = solve(solution.spec, **change)
-    return next((r.value for r in catalogue(variant) if r.label == target.label), None)
+def _variant_value(solution: Solution, label: str) -> float | None:
+    return _variant(solution.spec).get(label)
 
 
 def _swapped_indices(records: list[Record], target: Record) -> float | None:

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import sympy as sp
 
-from .catalogue import Record
+from .catalogue import GIVEN, Record
 from .derive import carried
 from .sheet import Answer
 from .solution import Solution
@@ -34,79 +34,126 @@ class Grade:
     replayed: float | None  # what the student's own earlier numbers give; None where not replayable
 
 
+MIN_SIGNIFICANT = 3  # "0" or "0.4" cannot show that 0.4087 was computed, unless it is the exact value
+
+
 def decimals(given: str) -> int:
-    """The decimal places a number was written with (read as text: "0.3590" has four)."""
-    exponent = Decimal(given).as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    """The decimal places a number was written with, read as text: "0.3590" has 4, "1.5E+3" has -2."""
+    return -Decimal(given).as_tuple().exponent
+
+
+def significant(given: str) -> int:
+    return len(Decimal(given).as_tuple().digits) if Decimal(given) != 0 else 1
 
 
 def rounds_to(given: str, value: float) -> bool:
     """Is ``given`` ``value`` rounded to the digits written (half a unit of the last digit, and a hair)?"""
-    return abs(float(given) - value) <= 0.5 * 10.0 ** -decimals(given) * (1 + 1e-9) + 1e-15
+    return abs(float(given) - value) <= 0.5 * 10.0 ** -decimals(given) * (1 + 1e-9)
 
 
 def truncates_to(given: str, value: float) -> bool:
     """Is ``given`` ``value`` cut off (not rounded) at the digits written?"""
-    scale = 10 ** decimals(given)
-    return math.isclose(math.trunc(value * scale) / scale, float(given), rel_tol=0, abs_tol=1e-12)
+    return float(given) == carried(value, max(decimals(given), 0), "truncate") and decimals(given) >= 0
 
 
 def matches(given: str, value: float) -> bool:
     return rounds_to(given, value) or truncates_to(given, value)
 
 
+def too_few_digits(given: str, value: float) -> bool:
+    """Fewer than three significant digits and fewer than three decimals ("0", "0.4", "1"), and not
+    exact: a number that shows no working. (At 4 decimals, 0.0004 for 0.000438 is fair hand work.)"""
+    exact = math.isclose(float(given), value, rel_tol=1e-12, abs_tol=1e-15)
+    return significant(given) < MIN_SIGNIFICANT and decimals(given) < MIN_SIGNIFICANT and not exact
+
+
+#: How a student may carry skipped values, as (style, significant digits?) for carried(): rounded,
+#: or cut off if the sheet shows the student cutting numbers off. Each way explains more numbers,
+#: so a way is only tried where the sheet gives evidence of it.
+ROUNDED, CUT_OFF = ("round", False), ("truncate", False)
+
+
 def grade(solution: Solution, records: list[Record], answers: list[Answer]) -> list[Grade]:
-    """Grades in document order (the order of ``records``), unknown labels last."""
-    by_record = {a.record: a for a in answers if a.record is not None}
-    replay = Replay(solution)
-    rounded = {k: Replay(solution, digits=k) for k in {decimals(a.given) for a in by_record.values()}}
+    """Grades in document order (the order of ``records``), every answer, unknown labels last."""
+    by_record: dict = {}
+    for answer in answers:
+        if answer.record is not None:
+            by_record.setdefault(answer.record, []).append(answer)
+    given = [a for group in by_record.values() for a in group]
+    cuts_off = any(truncates_to(a.given, a.record.value) and not rounds_to(a.given, a.record.value) for a in given)
+    ways = (ROUNDED, CUT_OFF) if cuts_off else (ROUNDED,)
+    exact = Replay(solution)
+    by_hand = {(way, k): Replay(solution, digits=k, way=way) for way in ways
+               for k in {max(decimals(a.given), 0) for a in given}}
     grades = []
     for record in records:
-        answer = by_record.get(record)
-        replayed, tainted = replay.step(record)
-        carried = {k: r.step(record) for k, r in rounded.items()}
-        if answer is None:
-            continue
-        by_hand, by_hand_tainted = carried[decimals(answer.given)]
-        if rounds_to(answer.given, record.value):
-            status = "correct"
-        elif truncates_to(answer.given, record.value):
-            status = "rounding"
-        elif replayed is not None and matches(answer.given, replayed):
-            status = "consequential" if tainted else "rounding"
-        elif by_hand is not None and matches(answer.given, by_hand):
-            status = "consequential" if by_hand_tainted else "rounding"
-        else:
-            status = "wrong"
-        for r in (replay, *rounded.values()):
-            r.accept(record, float(answer.given), tainted=status in ("wrong", "consequential"))
-        grades.append(Grade(answer, status, record.value, replayed))
+        replayed, tainted = exact.step(record)
+        carried_by_hand = {key: replay.step(record) for key, replay in by_hand.items()}
+        for answer in by_record.get(record, ()):
+            hand = [carried_by_hand[(way, max(decimals(answer.given), 0))] for way in ways]
+            status = _status(answer.given, record.value, [(replayed, tainted), *hand])
+            grades.append(Grade(answer, status, record.value, replayed))
+        if record in by_record:  # the student's last number for it is what they carry on with
+            last = grades[-1]
+            for replay in (exact, *by_hand.values()):
+                replay.accept(record, float(last.answer.given), tainted=last.status in ("wrong", "consequential"))
     grades += [Grade(a, "unknown-label", None, None) for a in answers if a.record is None]
     return grades
+
+
+def _status(given: str, exact: float, replays: list[tuple[float | None, bool]]) -> str:
+    """correct, rounding, consequential or wrong: against the exact value, then against the replays."""
+    if too_few_digits(given, exact):
+        return "wrong"
+    if rounds_to(given, exact):
+        return "correct"
+    if truncates_to(given, exact):
+        return "rounding"
+    for value, tainted in replays:
+        if value is not None and matches(given, value):
+            return "consequential" if tainted else "rounding"
+    return "wrong"
+
+
+def replay_until(solution: Solution, records: list[Record], answers: list[Answer], target: Record,
+                 transform=None) -> tuple["Replay", float | None]:
+    """Replay the steps before ``target`` with the student's numbers, and compute ``target``."""
+    given = {a.record: float(a.given) for a in answers if a.record is not None}
+    replay = Replay(solution, transform)
+    for record in records:
+        value, _ = replay.step(record)
+        if record is target:
+            return replay, value
+        if record in given:
+            replay.accept(record, given[record], tainted=False)
+    return replay, None
 
 
 class Replay:
     """The worked solution's steps evaluated in order, with the student's numbers where given."""
 
-    def __init__(self, solution: Solution, transform=None, digits: int | None = None):
+    def __init__(self, solution: Solution, transform=None, digits: int | None = None, way=("round", False)):
         self.solution = solution
         network = solution.network
         self.values = {k: sp.Float(v) for k, v in network.given_values().items()}
         self.tainted: set = set()
         self.transform = transform  # diagnosis.py replays a mistake by rewriting the steps' forms
-        self.digits = digits  # carry each replayed value rounded to this many decimals
+        self.digits, self.way = digits, way  # carry each replayed value as a student would (carried())
 
     def step(self, record: Record) -> tuple[float | None, bool]:
         """The record's value from the values so far, and whether a wrong answer feeds it."""
+        if record.quantity == GIVEN:
+            return record.value, False
         if record.step is None:
             return self._history(record)
         form = record.step.forms[-1]
         if self.transform is not None:
-            form = self.transform(record.step, form)
+            form = self.transform(record, form)
         inputs = self._inputs(form)
         value = float(form.xreplace(self.values))
         tainted = bool(inputs & self.tainted)
-        self.values[record.step.lhs] = sp.Float(carried(value, self.digits))
+        style, significant_digits = self.way
+        self.values[record.step.lhs] = sp.Float(carried(value, self.digits, style, significant_digits))
         if tainted:
             self.tainted.add(record.step.lhs)
         return value, tainted

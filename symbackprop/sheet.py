@@ -22,6 +22,8 @@ from .printing import closing_brace
 from .spec import parse_text
 
 NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+MAX_SHEET_BYTES = 2_000_000  # a hand calculation is far smaller; this bounds the time to read one
+MAX_DECIMALS = 20  # more decimals than a float carries mean a mistake, not precision
 _ERROR_NAMES = {"e", "etotal", "etot", "c", "error"}
 
 
@@ -36,6 +38,8 @@ class Answer:
 def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_SHEET_BYTES:
+            raise SpecError(f"{path}: {path.stat().st_size:,} bytes; an answer sheet may have at most {MAX_SHEET_BYTES:,}")
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read the answers: {exc}") from None
@@ -49,33 +53,63 @@ def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
     elif suffix in (".md", ".markdown", ".tex", ".txt"):
         pairs = equation_answers(text)
     else:
-        raise SpecError(f"{path}: expected answers as .yaml, .yml, .json, .toml, .csv, .md or .tex")
+        raise SpecError(f"{path}: expected answers as .yaml, .yml, .json, .toml, .csv, .md, .markdown, .tex or .txt")
+    if not pairs:
+        raise SpecError(f"{path}: no answers found (a label and a number, or an equation ending in a number)")
     return match(pairs, records)
 
 
 def _number_text(value, where: str) -> str:
-    text = str(value).strip() if isinstance(value, (int, float, str)) and not isinstance(value, bool) else ""
-    if not NUMBER.match(text):
-        raise SpecError(f"{where}: expected a number, found {value!r}")
+    text = number_text(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+    if text is None:
+        raise SpecError(f"{where}: expected a number with at most {MAX_DECIMALS} decimals, found {value!r}")
     return text
+
+
+def number_text(text: str) -> str | None:
+    """A number as the student wrote it, normalised but keeping its digits: "0.3590", "-3.51e-05".
+
+    Accepts a Unicode minus, a leading "+", wrappers such as \\text{...} or braces, trailing
+    punctuation, and LaTeX's ``3.51 \\times 10^{-5}``; None if it is not a number.
+    """
+    text = re.sub(r"\\(?:text|mathrm|mathbf)\{([^{}]*)\}", r"\1", text)
+    text = text.replace("\u2212", "-").replace("{", "").replace("}", "").replace(" ", "").replace("\\,", "")
+    text = re.sub(r"\\(?:times|cdot)10\^\(?([+-]?\d+)\)?$", r"e\1", text).rstrip(".,;")
+    if not NUMBER.match(text) or not -MAX_DECIMALS <= _exponent(text) <= 400:
+        return None
+    return text
+
+
+def _exponent(text: str) -> int:
+    from decimal import Decimal
+
+    exponent = Decimal(text).as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0
 
 
 def _csv_pairs(text: str, path: Path) -> list[tuple[str, str]]:
     pairs = []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or not "".join(row).strip():
+        while row and not row[-1].strip():  # the empty trailing columns spreadsheets write
+            row = row[:-1]
+        if not row:
             continue
         if len(row) != 2:
             raise SpecError(f"{path}: line {number}: expected two columns, label and value")
         label, value = row[0].strip(), row[1].strip()
-        if number == 1 and not NUMBER.match(value):
+        if not pairs and number_text(value) is None and canonical(value) in ("value", "answer", "given"):
             continue  # a header row
         pairs.append((label, _number_text(value, f"{path}: line {number}")))
     return pairs
 
 
-_MATH = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$(.+?)\$|\\begin\{(?:align\*?|aligned|equation\*?)\}(.+?)"
-                   r"\\end\{(?:align\*?|aligned|equation\*?)\}", re.S)
+# Bounded lengths keep an unclosed delimiter from making the scan quadratic.
+_MATH = re.compile(r"\$\$(.{1,8000}?)\$\$|\\\[(.{1,8000}?)\\\]|\\\((.{1,4000}?)\\\)|\$([^$]{1,4000}?)\$"
+                   r"|\\begin\{(?:align\*?|aligned|equation\*?|gather\*?)\}(.{1,8000}?)"
+                   r"\\end\{(?:align\*?|aligned|equation\*?|gather\*?)\}", re.S)
+_ARITHMETIC = re.compile(r"\\(?:cdot|times|frac|dfrac|left|right|div|pm)\b")
+_CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}.*?\\end\{\1\}", re.S)
+_RELATION = re.compile(r"&?\s*(?:=|\\approx|≈)\s*")
 _HISTORY = re.compile(r"error[^.$]*?\bfrom\s+(\d*\.\d+)\s+to\s+(\d*\.\d+)", re.I)
 
 
@@ -85,10 +119,17 @@ def equation_answers(text: str) -> list[tuple[str, str]]:
     pairs = []
     for match_ in _MATH.finditer(text):
         math = next(group for group in match_.groups() if group is not None)
-        for line in re.split(r"\\\\|\\cr\b", math):
-            members = [m.strip().strip("&").strip() for m in line.replace("&=", "=").split("=")]
-            if len(members) >= 2 and NUMBER.match(members[-1].replace(" ", "")) and members[0]:
-                pairs.append((members[0], members[-1].replace(" ", "")))
+        math = _CASES.sub(r"\\cases", math)  # its rows are alternatives, not equations
+        math = re.sub(r"\\(?:begin|end)\{[a-zA-Z*]+\}", "", math)
+        lhs = ""
+        for line in re.split(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|;", math):
+            members = [m.strip() for m in _RELATION.split(line.strip())]
+            if len(members) < 2:
+                continue
+            lhs = members[0] or lhs  # an "&= ..." row continues the equation above
+            value = number_text(members[-1])
+            if value is not None and re.search(r"[A-Za-z]", _ARITHMETIC.sub("", lhs)):
+                pairs.append((lhs, value))  # a left-hand side without letters is arithmetic, not a label
     for match_ in _HISTORY.finditer(text):
         pairs += [("E after 0", match_.group(1)), ("E after 1", match_.group(2))]
     return pairs
@@ -97,14 +138,18 @@ def equation_answers(text: str) -> list[tuple[str, str]]:
 def canonical(label: str) -> str:
     """A key that two spellings of the same label share (see the module docstring)."""
     text = label.replace("∂", "\\partial ").replace("δ", "\\delta ").replace("η", "\\eta ")
+    text = re.sub(r"\\[dt]frac\b", r"\\frac", text)
+    text = re.sub(r"\}\s+\{", "}{", text)
+    text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
+    # z_1^1 and z^1_1 print the same: superscript first
+    text = re.sub(r"_(\{[^{}]*\}|\w)\^(\{[^{}]*\}|\w)", r"^\2_\1", text)
     text = re.sub(r"\\(?:left|right|mathrm|text|operatorname|mathit|,|;|!| )", "", text)
     text = _fractions(text)
     if "/" in text and "d(" not in text:
         top, _, bottom = text.partition("/")
         if re.match(r"\s*(\\partial|d)", top) and re.match(r"\s*(\\partial|d)", bottom):
             text = f"d({_strip_d(top)})/d({_strip_d(bottom)})"
-    text = text.replace("\\cdot", "").replace("*", "").replace("'", "+")
-    text = re.sub(r"\^\{?\+\}?", "+", text)
+    text = text.replace("\\cdot", "").replace("*", "")
     text = re.sub(r"[\s{}_\\]", "", text).lower()
     text = re.sub(r"d\(([^()]*)\)/", lambda m: f"d({'E' if m.group(1) in _ERROR_NAMES else m.group(1)})/", text)
     history = re.fullmatch(r"([a-z]+)after(\d+)", text)  # "E_{total} after 1", "error after 1"
@@ -120,7 +165,7 @@ def _fractions(text: str) -> str:
         top_end = closing_brace(text, start + 5)
         bottom_end = closing_brace(text, top_end + 1) if top_end >= 0 else -1
         if bottom_end < 0:
-            raise SpecError(f"answers: unbalanced braces in {label_text!r}")
+            return label_text  # unbalanced: left as it is, so it is reported as an unknown label
         top, bottom = text[start + 6:top_end], text[top_end + 2:bottom_end]
         text = f"{text[:start]}d({_strip_d(top)})/d({_strip_d(bottom)}){text[bottom_end + 1:]}"
     return text
@@ -131,13 +176,13 @@ def _strip_d(text: str) -> str:
 
 
 def match(pairs: list[tuple[str, str]], records: list[Record]) -> list[Answer]:
-    """Each (label, number) against the records; the last answer for a label wins, as a reader would read."""
+    """Each (label, number) against the records, in the order written; every one is graded."""
     index = {canonical(label): r for r in records for label in (*r.aliases, r.label)}
-    answers: dict[str, Answer] = {}
+    answers: list[Answer] = []
     for label, given in pairs:
         key = canonical(label)
         record = index.get(key)
-        suggestions = () if record else tuple(
-            index[k].label for k in difflib.get_close_matches(key, list(index), n=3, cutoff=0.5))
-        answers[key] = Answer(label, given, record, suggestions)
-    return list(answers.values())
+        suggestions = () if record else tuple(dict.fromkeys(
+            index[k].label for k in difflib.get_close_matches(key, list(index), n=6, cutoff=0.0)))[:3]
+        answers.append(Answer(label, given, record, suggestions))
+    return answers

@@ -26,6 +26,12 @@ from .network import SymbolicNetwork
 CHECKED_ITERATIONS = 10
 
 
+def shown_iterations(last: int) -> list[int]:
+    """The points of the error history a document shows: the first iterations, powers of ten, the last."""
+    shown = set(range(4)) | {10 ** e for e in range(1, 8)} | {last}
+    return sorted(i for i in shown if i <= last)
+
+
 @dataclass(frozen=True)
 class Training:
     updated: tuple[float, ...]  # parameters after the first update, in SymbolicNetwork.parameters order

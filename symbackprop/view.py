@@ -15,6 +15,7 @@ from .printing import Equation, SolutionPrinter
 from .quantities import ELLIPSIS, generic, number_value
 from .rules import ACTIVATIONS
 from .solution import Solution
+from .training import shown_iterations
 
 LOSS_WORDS = {
     "half_sse": "half the sum of squared errors",
@@ -184,9 +185,7 @@ class ViewBuilder:
     def history(self) -> list[tuple[int, str]]:
         """The error before training, after the first few iterations, at powers of ten, and at the end."""
         history = self.solution.training.history
-        last = len(history) - 1
-        shown = {i for i in range(4)} | {10 ** e for e in range(1, 8)} | {last}
-        return [(i, self.number(history[i])) for i in sorted(shown) if i <= last]
+        return [(i, self.number(history[i])) for i in shown_iterations(len(history) - 1)]
 
     def verification(self) -> dict:
         verification = self.solution.verification

@@ -29,7 +29,7 @@ def test_labels_lists_every_quantity_with_its_value(capsys):
                                      "iteration": None, "value": 0.35891647971788465}
     assert by_label["E_{o1}"]["layer"] == 2 and by_label["E_{o1}"]["to"] == 1
     assert by_label["E_{total}"]["layer"] is None and by_label["E_{total}"]["to"] is None
-    assert by_label["E_{total} after 10000"]["value"] == pytest.approx(3.5102e-05, abs=5e-10)
+    assert by_label["E_{total} \\text{ after } 10000"]["value"] == pytest.approx(3.5102e-05, abs=5e-10)
     assert by_label[r"\frac{\partial E_{total}}{\partial out_{h1}}"]["quantity"] == "grad_out"
     assert by_label[r"\frac{\partial net_{o1}}{\partial w_{5}}"]["quantity"] == "factor"
     assert main(["labels", "xor", "--notation", "nielsen"]) == 0
@@ -39,9 +39,9 @@ def test_labels_lists_every_quantity_with_its_value(capsys):
 def test_seed_003_answers_flag_exactly_its_two_mistakes():
     result = check("mazur", ANSWERS / "seed003.yaml")
     wrong = statuses(result, "wrong")
-    assert set(wrong) == {r"\frac{\partial E_{total}}{\partial out_{h1}}", "E_{total} after 1"}
+    assert set(wrong) == {r"\frac{\partial E_{total}}{\partial out_{h1}}", "E_{total} \\text{ after } 1"}
     assert wrong[r"\frac{\partial E_{total}}{\partial out_{h1}}"].expected == pytest.approx(0.036350306, abs=5e-10)
-    assert wrong["E_{total} after 1"].expected == pytest.approx(0.291027774, abs=5e-10)
+    assert wrong["E_{total} \\text{ after } 1"].expected == pytest.approx(0.291027774, abs=5e-10)
     assert result.diagnoses[wrong[r"\frac{\partial E_{total}}{\partial out_{h1}}"].answer].cause == \
         "decimal slip (a factor of 10)"
     assert result.first_wrong.answer.record.label == r"\frac{\partial E_{total}}{\partial out_{h1}}"
@@ -54,7 +54,7 @@ def test_the_seed_003_document_itself(tmp_path):
     document = tmp_path / "seed003.md"
     shutil.copy(SEED_003, document)
     result = check("mazur", document)
-    assert set(statuses(result, "wrong")) == {r"\frac{\partial E_{total}}{\partial out_{h1}}", "E_{total} after 1"}
+    assert set(statuses(result, "wrong")) == {r"\frac{\partial E_{total}}{\partial out_{h1}}", "E_{total} \\text{ after } 1"}
     assert [g.answer.label for g in result.grades if g.status == "unknown-label"] == [r"\partial net_{o1}"]
 
 
@@ -182,3 +182,28 @@ def test_carry_mode_is_shown_and_checked(tmp_path, capsys):
     assert "rounded to 4 decimals" in document and "0.4 \\cdot 0.5933 + 0.45 \\cdot 0.5969 + 0.6 \\cdot 1" in document
     assert main(["solve", "mazur", "--digits", "4", "-o", str(tmp_path)]) == 2
     assert "--digits goes with --rounding carry" in capsys.readouterr().err
+
+
+def test_numbers_that_show_no_working_are_not_accepted(tmp_path):
+    result = check("mazur", sheet(tmp_path, {"w5+": "0", "w7+": "1", "w6+": "0.4", "dE/dw1": "0.0004"}))
+    assert [g.status for g in result.grades] == ["wrong", "wrong", "wrong", "correct"]
+    assert result.diagnoses[result.first_wrong.answer].cause.startswith("too few digits to check")
+
+
+def test_the_tools_own_document_checks_clean(tmp_path):
+    """Every equation of a worked solution, fed back to check, is right: nothing wrong, unknown or missing."""
+    solution = symbackprop.solve("deep", iterations=3)
+    document = tmp_path / "deep.md"
+    document.write_text(symbackprop.render(solution, "md"))
+    result = check("deep", document, iterations=3)
+    assert result.summary["wrong"] == result.summary["unknown"] == result.summary["missing"] == 0
+    assert result.exit_status == 0
+
+
+def test_every_answer_is_graded_even_twice_and_empty_sheets_are_bad_input(tmp_path, capsys):
+    result = check("mazur", sheet(tmp_path, {"delta_o1": "0.9999", "dE/dnet_o1": "0.1385"}))
+    assert [g.status for g in result.grades] == ["wrong", "correct"]
+    empty = tmp_path / "empty.md"
+    empty.write_text("No equations here.\n")
+    assert main(["check", "mazur", str(empty)]) == 2
+    assert "no answers found" in capsys.readouterr().err
