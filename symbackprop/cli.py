@@ -99,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="grade an answer sheet: which values are right, which wrong, and why",
         description="Grade the values in ANSWERS against the worked solution of SPEC. ANSWERS is a mapping "
                     "label -> value (.yaml, .yml, .json, .toml), a two-column .csv, or a Markdown/LaTeX "
-                    "write-up (.md, .tex) whose equations end in numbers. Exit status 0 when nothing is "
+                    "write-up (.md, .markdown, .tex, .txt) whose equations end in numbers. Exit status 0 when nothing is "
                     "wrong, 1 when a value is wrong or a label unknown, 2 on bad input.")
     check.add_argument("spec", metavar="SPEC|EXAMPLE", help="a .yaml/.yml/.toml/.json spec, or an example name")
     check.add_argument("answers", metavar="ANSWERS", help="the answer sheet")
@@ -118,6 +118,8 @@ def run_solve(args: argparse.Namespace) -> int:
 
     if args.digits is not None and args.rounding != "carry":
         raise SpecError("digits: --digits goes with --rounding carry")
+    if args.symbolic and args.rounding == "carry":
+        raise SpecError("rounding: --rounding carry shows numbers, and --symbolic shows none; choose one")
     carry = (args.digits or 4) if args.rounding == "carry" else None
     solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry)
     paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
