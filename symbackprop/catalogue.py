@@ -34,6 +34,7 @@ class Record:
     value: float
     step: Step | None  # the step that defines it; None for history points
     aliases: tuple[str, ...] = ()  # other labels that name the same quantity (dE_o1/dnet_o1 for delta_o1)
+    role: str | None = None  # what the step computes (a key of ROLES); None for given values and history
 
     def as_json(self) -> dict:
         return {"label": self.label, "quantity": self.quantity, "layer": self.layer, "to": self.to,
@@ -49,9 +50,10 @@ def catalogue(solution: Solution, precision: int = 9, given: bool = False) -> li
                for s, v in solution.network.given_values().items()] if given else []
     gradient_lhs = {p.gradient.lhs for layer in derivation.backward for p in layer.parameters}
     for step in derivation.steps():
-        kind, layer, to, source = _classify(step.lhs, gradient_lhs, solution.network.depth)
+        role, layer, to, source = _classify(step.lhs, gradient_lhs, solution.network.depth)
         aliases = tuple(printer.doprint(a) for a in _aliases(solution, step.lhs))
-        records.append(Record(printer.doprint(step.lhs), kind, layer, to, source, None, step.value, step, aliases))
+        records.append(Record(printer.doprint(step.lhs), ROLES[role], layer, to, source, None, step.value, step,
+                              aliases, role))
     error_label = printer.doprint(solution.network.error(None))
     history = solution.training.history
     for iteration in shown_iterations(len(history) - 1):
@@ -81,26 +83,34 @@ def _aliases(solution: Solution, lhs) -> list:
     return []
 
 
+#: A step's role (what it computes, as the diagnosis catalogue speaks of it) -> its JSON quantity.
+ROLES = {
+    "net": "net", "out": "out", "term": "error", "error": "error", "delta": "delta", "update": "updated",
+    "gradient": "gradient", "chain": "factor", "grad_out_output": "grad_out", "grad_out_hidden": "grad_out",
+    "local": "factor", "slope": "factor", "path": "factor", "contribution": "factor",
+}
+_SYMBOL_ROLES = {"net": "net", "out": "out", "term": "term", "error": "error", "delta": "delta",
+                 "weight": "update", "bias": "update"}
+
+
 def _classify(lhs, gradient_lhs: set, depth: int) -> tuple[str, int | None, int | None, int | None]:
-    """(quantity, layer, to, from) of a step's left-hand side, following the JSON contract's fields."""
+    """(role, layer, to, from) of a step's left-hand side; layer, to and from as the JSON contract has them."""
     if lhs.is_Symbol:
         q = quantity_of(lhs)
-        kind = {"net": "net", "out": "out", "term": "error", "error": "error", "delta": "delta",
-                "weight": "updated", "bias": "updated"}[q.kind]
-        layer = depth if q.kind == "term" else q.layer
-        return kind, layer, q.to, q.source
+        return _SYMBOL_ROLES[q.kind], depth if q.kind == "term" else q.layer, q.to, q.source
     if isinstance(lhs, sp.Derivative):
         (variable, _count), = lhs.variable_count
         top, bottom = quantity_of(lhs.expr), quantity_of(variable)
         if top.kind == "error" and bottom.kind in ("weight", "bias"):
-            kind = "gradient" if lhs in gradient_lhs else "factor"
-            return kind, bottom.layer, bottom.to, bottom.source
+            return "gradient" if lhs in gradient_lhs else "chain", bottom.layer, bottom.to, bottom.source
         if top.kind == "error" and bottom.kind == "out":
-            return "grad_out", bottom.layer, bottom.to, None
+            role = "grad_out_output" if bottom.layer == depth else "grad_out_hidden"
+            return role, bottom.layer, bottom.to, None
         if top.kind in ("net", "term") and bottom.kind in ("weight", "bias"):
-            return "factor", bottom.layer, bottom.to, bottom.source
+            return "local", bottom.layer, bottom.to, bottom.source
         if top.kind == "out":  # d out_j / d net_j
-            return "factor", top.layer, top.to, None
-        return "factor", top.layer or depth, top.to, bottom.to  # d net_m / d out_j, dE_m / d out_j
+            return "slope", top.layer, top.to, None
+        role = "path" if top.kind == "net" else "contribution"  # d net_m / d out_j, dE_m / d out_j
+        return role, top.layer or depth, top.to, bottom.to
     route = lhs.args[-1]  # a route dE/dnet_m * dnet_m/dout_j, named by its product
-    return "factor", quantity_of(route.expr).layer, quantity_of(route.expr).to, quantity_of(route.variables[0]).to
+    return "contribution", quantity_of(route.expr).layer, quantity_of(route.expr).to, quantity_of(route.variables[0]).to

@@ -151,16 +151,15 @@ def as_float(expr) -> float:
 CARRY_STYLES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
 
 
-def carried(value: float, digits: int | None, style: str = "round", significant: bool = False) -> float:
-    """A value as a student carries it forward: rounded half up (or cut off) to ``digits`` decimals,
-    or to ``digits`` significant digits; exact when ``digits`` is None.
+def carried(value: float, digits: int | None, style: str = "round") -> float:
+    """A value as a student carries it forward: rounded half up (or cut off) to ``digits`` decimals;
+    exact when ``digits`` is None.
 
     The one rounding rule of ``solve --rounding carry`` and of the checker's ``rounding`` status.
     """
-    if digits is None or not math.isfinite(value) or value == 0:
+    if digits is None or not math.isfinite(value):
         return value
-    places = digits - 1 - math.floor(math.log10(abs(value))) if significant else digits
-    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=CARRY_STYLES[style]))
+    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=CARRY_STYLES[style]))
 
 
 class Values:

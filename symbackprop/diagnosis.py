@@ -33,24 +33,8 @@ class Diagnosis:
 
 
 def _kind(record) -> str:
-    """What a record's step computes, in the terms the mistakes are about."""
-    step = record.step
-    if step is None:
-        return record.quantity
-    lhs = step.lhs
-    if lhs.is_Symbol:
-        q = quantity_of(lhs)
-        return {"term": "term", "weight": "update", "bias": "update"}.get(q.kind, q.kind)
-    if isinstance(lhs, sp.Derivative):
-        top, bottom = quantity_of(lhs.expr), quantity_of(lhs.variables[0])
-        if top.kind == "error" and bottom.kind == "out":
-            output = any(s.name.startswith("target|") for s in step.forms[-1].free_symbols)
-            return "grad_out_output" if output else "grad_out_hidden"
-        if top.kind == "out":
-            return "slope"
-        if top.kind == "net" and bottom.kind in ("weight", "bias"):
-            return "local"
-    return "other"
+    """What a record computes, in the terms the mistakes are about (catalogue.ROLES)."""
+    return record.role or record.quantity
 
 
 def _scaled(kinds: tuple[str, ...], factor) -> Callable:

@@ -67,10 +67,10 @@ def too_few_digits(given: str, value: float) -> bool:
     return significant(given) < MIN_SIGNIFICANT and decimals(given) < MIN_SIGNIFICANT and not exact
 
 
-#: How a student may carry skipped values, as (style, significant digits?) for carried(): rounded,
-#: or cut off if the sheet shows the student cutting numbers off. Each way explains more numbers,
-#: so a way is only tried where the sheet gives evidence of it.
-ROUNDED, CUT_OFF = ("round", False), ("truncate", False)
+#: How a student may carry skipped values (a style of carried()): rounded, or cut off if the sheet
+#: shows the student cutting numbers off. Each way explains more numbers, so a way is only tried
+#: where the sheet gives evidence of it.
+ROUNDED, CUT_OFF = "round", "truncate"
 
 
 def grade(solution: Solution, records: list[Record], answers: list[Answer]) -> list[Grade]:
@@ -132,7 +132,7 @@ def replay_until(solution: Solution, records: list[Record], answers: list[Answer
 class Replay:
     """The worked solution's steps evaluated in order, with the student's numbers where given."""
 
-    def __init__(self, solution: Solution, transform=None, digits: int | None = None, way=("round", False)):
+    def __init__(self, solution: Solution, transform=None, digits: int | None = None, way: str = ROUNDED):
         self.solution = solution
         network = solution.network
         self.values = {k: sp.Float(v) for k, v in network.given_values().items()}
@@ -152,8 +152,7 @@ class Replay:
         inputs = self._inputs(form)
         value = float(form.xreplace(self.values))
         tainted = bool(inputs & self.tainted)
-        style, significant_digits = self.way
-        self.values[record.step.lhs] = sp.Float(carried(value, self.digits, style, significant_digits))
+        self.values[record.step.lhs] = sp.Float(carried(value, self.digits, self.way))
         if tainted:
             self.tainted.add(record.step.lhs)
         return value, tainted
