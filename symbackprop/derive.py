@@ -13,13 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import math
-import operator
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .errors import SpecError
+from .evaluate import FLOATS, as_float, evaluate_form, on_boundary, piece_index
 from .network import Parameter, SymbolicNetwork
 from .quantities import ELLIPSIS, number, quantity_of
 
@@ -38,6 +38,8 @@ class NeuronForward:
     index: int
     net: Step
     out: Step
+    piece: int | None = None  # a piecewise activation: the piece its net input selects
+    at_kink: bool = False  # the net input sits exactly where the pieces meet (relu'(0) = 0 is used)
 
 
 @dataclass(frozen=True)
@@ -113,39 +115,15 @@ class Derivation:
         total = [self.error] if len(samples) > 1 else []
         return self.forward_steps(samples) + total + self.backward_steps()
 
+    def pieces(self) -> dict:
+        """(layer, neuron, sample) -> the piece each piecewise unit's numbers select."""
+        return {(n.layer, n.index, f.sample): n.piece for f in self.forward for n in f.neurons
+                if n.piece is not None}
+
     @property
     def gradients(self) -> dict:
         """What the first update uses, by parameter symbol."""
         return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}
-
-
-_RELATIONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
-#: Float arithmetic for the node types the forms use, in the order written (as the numeric engine adds).
-_FLOAT_OPERATIONS = {
-    sp.Add: lambda *terms: sum(terms), sp.Mul: lambda *factors: math.prod(factors),
-    sp.Pow: lambda base, exponent: base ** exponent, sp.exp: math.exp, sp.tanh: math.tanh,
-}
-
-
-def as_float(expr) -> float:
-    """The value of a form built as written, with numbers in place of its symbols, in IEEE floats.
-
-    Taken inside derive()'s ``evaluate(False)``: switching evaluation on for each step would clear
-    SymPy's cache every time. ``evalf`` of an unevaluated sum is no substitute: it returns 1e-125
-    for 0.5 - 0.5, which would put a ReLU on the wrong side of its kink.
-    """
-    if expr.is_Number:
-        return float(expr)
-    if isinstance(expr, sp.Piecewise):
-        return as_float(next(v for v, c in expr.args if c == True or  # noqa: E712 - SymPy's true
-                             _RELATIONS[c.rel_op](as_float(c.lhs), as_float(c.rhs))))
-    operation = _FLOAT_OPERATIONS.get(expr.func)
-    if operation is None:
-        return float(expr)
-    try:
-        return float(operation(*map(as_float, expr.args)))
-    except OverflowError:
-        return math.inf
 
 
 CARRY_STYLES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
@@ -251,8 +229,9 @@ def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
                 pairs.append((bias.symbol, sp.Integer(1)))
             terms = [mul(w, a) for w, a in pairs]  # printing.py turns w*a into a*w where a notation says so
             net = values.step(network.net(layer, j, s), add(*terms))
-            out = values.step(network.out(layer, j, s), rule.formula(network.net(layer, j, s), alpha))
-            neurons.append(NeuronForward(layer, j, net, out))
+            formula = rule.formula(network.net(layer, j, s), alpha)
+            out = values.step(network.out(layer, j, s), formula)
+            neurons.append(NeuronForward(layer, j, net, out, *_piece(formula, values.plain)))
     loss, n = network.loss, network.outputs
     term_forms = [loss.term(network.target(j, s), network.out(network.depth, j, s), n) for j in range(1, n + 1)]
     if n == 1:
@@ -260,6 +239,14 @@ def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
     terms = tuple(values.step(network.term(j, s), form) for j, form in enumerate(term_forms, start=1))
     error = values.step(network.error(s), add(*(network.term(j, s) for j in range(1, n + 1))))
     return SampleForward(s, tuple(neurons), terms, error)
+
+
+def _piece(formula, known: dict) -> tuple[int | None, bool]:
+    """Which piece of a piecewise activation the numbers select, and whether they sit on its kink."""
+    if not isinstance(formula, sp.Piecewise):
+        return None, False
+    value_of = lambda expr: evaluate_form(expr, FLOATS, known)  # noqa: E731
+    return piece_index(formula, value_of), on_boundary(formula, value_of)
 
 
 def _backward_layer(network: SymbolicNetwork, values: Values, layer: int, samples) -> LayerBackward:

@@ -118,11 +118,14 @@ class SymbolicNetwork:
     def reduction_factor(self, m: int) -> sp.Rational:
         return REDUCTIONS[self.spec.reduction](m)
 
-    def full_error(self, samples: tuple[int, ...]) -> sp.Expr:
+    def full_error(self, samples: tuple[int, ...], pieces: dict | None = None) -> sp.Expr:
         """The error over ``samples`` as one expression in inputs, targets and parameters.
 
-        Its size grows with the product of the layer widths, so it is only built for networks
-        small enough that ``sympy.diff`` of it stays cheap (see verify.py).
+        ``pieces`` fixes each piecewise unit, by (layer, neuron, sample), to the piece its numbers
+        select: nested Piecewise expressions grow exponentially with depth under ``sympy.diff``, a
+        fixed piece does not, and the derivative at the point is the same (at a kink, the piece
+        taken is the one whose derivative the convention names: relu'(0) = 0). Even so the size
+        grows with the product of the layer widths; verify.py budgets it.
         """
         total = sp.Integer(0)
         for s in samples:
@@ -134,6 +137,11 @@ class SymbolicNetwork:
                     net = sum((self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)), sp.Integer(0))
                     bias = self.bias(layer, j)
                     nets.append(net + (bias.symbol if bias else 0))
-                outs = [rule.formula(z, alpha) for z in nets]
+                outs = [_fixed(rule.formula(z, alpha), (pieces or {}).get((layer, j, s)))
+                        for j, z in enumerate(nets, start=1)]
             total += sum(self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1))
         return self.reduction_factor(len(samples)) * total
+
+
+def _fixed(formula: sp.Expr, piece: int | None) -> sp.Expr:
+    return formula.args[piece].expr if piece is not None else formula

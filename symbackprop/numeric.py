@@ -58,6 +58,15 @@ class Reference:
     first_update: Update  # the first update step as the spec defines it
     early_errors: tuple[float, ...]  # the total error after each of the first CHECKED_ITERATIONS iterations
     early_state: State  # the parameters after them
+    # How far the same iterations move when every parameter starts off by PERTURBATION (relatively):
+    # rounding differences between two correct implementations grow no faster, so verify.py scales
+    # its training tolerances by these (wide where training is chaotic or crosses a kink).
+    error_spread: tuple[float, ...]  # per iteration, like early_errors
+    state_spread: tuple[float, ...]  # per parameter, flat, like early_state.flat()
+
+
+#: The relative change of every parameter whose effect measures how sensitive training is.
+PERTURBATION = 1e-9
 
 
 class NumericNetwork:
@@ -161,9 +170,20 @@ class NumericNetwork:
         initial = self.update(state, everything, updated_above=False)
         batches = [everything] if self.spec.mode == "batch" else [[i] for i in everything]
         first = self.update(state, batches[0], updated_above)
+        errors, final = self._iterate(state, iterations, batches, updated_above)
+        error_spread, state_spread = [0.0] * len(errors), [0.0] * len(final.flat())
+        for signs in ((1, 1), (1, -1)):  # all up, and alternating: two directions a perturbation can take
+            flat = [v * (1 + PERTURBATION * signs[i % 2]) for i, v in enumerate(state.flat())]
+            moved_errors, moved = self._iterate(self.state_from(flat), iterations, batches, updated_above)
+            error_spread = [max(d, abs(a - b)) for d, a, b in zip(error_spread, errors, moved_errors)]
+            state_spread = [max(d, abs(a - b)) for d, a, b in zip(state_spread, final.flat(), moved.flat())]
+        return Reference(tuple(initial.traces), first, tuple(errors), final, tuple(error_spread),
+                         tuple(state_spread))
+
+    def _iterate(self, state: State, iterations: int, batches: list, updated_above: bool) -> tuple[list, State]:
         errors = []
         for _ in range(iterations):
             for batch in batches:
                 state = self.update(state, batch, updated_above).state
             errors.append(self.error(state))
-        return Reference(tuple(initial.traces), first, tuple(errors), state)
+        return errors, state

@@ -190,4 +190,4 @@ class ViewBuilder:
     def verification(self) -> dict:
         verification = self.solution.verification
         return {"methods": verification.describe(), "notes": list(verification.notes),
-                "max_difference": format(verification.max_abs_difference, ".1e")}
+                "max_difference": format(verification.max_relative_difference, ".1e")}
