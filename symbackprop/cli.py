@@ -41,15 +41,20 @@ def _formats(text: str) -> list[str]:
     return formats
 
 
+def _whole(text: str) -> int | None:
+    """A whole number written in ASCII digits (str.isdigit also accepts "³", which int() refuses)."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
+
+
 def _precision(text: str) -> int:
-    if not text.isdigit() or int(text) not in PRECISION_RANGE:
+    if _whole(text) not in PRECISION_RANGE:
         raise argparse.ArgumentTypeError(
             f"expected a whole number of decimal places from {PRECISION_RANGE.start} to {PRECISION_RANGE.stop - 1}")
     return int(text)
 
 
 def _iterations(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
+    if (_whole(text) or 0) < 1:
         raise argparse.ArgumentTypeError("expected a whole number of at least 1")
     return int(text)
 
@@ -85,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="carry: round every value to --digits decimals and carry it forward, as by hand")
     solve.add_argument("--digits", type=_precision, metavar="K", help="decimals for --rounding carry (default 4)")
     solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")
+    solve.add_argument("--force", action="store_true",
+                       help="replace existing files that symbackprop did not write (never the spec itself)")
     solve.set_defaults(run=run_solve)
 
     labels = commands.add_parser("labels", help="list every quantity a worked solution names, with its value",
@@ -123,7 +130,7 @@ def run_solve(args: argparse.Namespace) -> int:
     carry = (args.digits or 4) if args.rounding == "carry" else None
     solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry)
     paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
-                  template_dir=args.template_dir)
+                  template_dir=args.template_dir, force=args.force)
     for path in paths:
         print(path)
     return 0

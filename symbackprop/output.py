@@ -1,8 +1,10 @@
 """Write rendered documents: all of them in memory first, then as temporary files, then renamed.
 
-A failure while rendering, compiling or writing leaves the output folder as it was, and a reader
-never sees a half-written file. PDF is compiled from the LaTeX document by ``pdflatex`` in a scratch
-folder, with shell escape disabled.
+A failure (or Ctrl-C) while rendering, compiling or writing leaves the output folder as it was, and
+a reader never sees a half-written file. Nothing of the user's is replaced: never the spec the
+solution was read from, and no existing file that symbackprop did not write (each format carries a
+mark, rendering.MARKS) unless ``force`` says so. PDF is compiled from the LaTeX document by
+``pdflatex`` in a scratch folder, with shell escape disabled.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from pathlib import Path
 
 from .defaults import DEFAULT_PRECISION
 from .errors import LatexError, OutputError, SpecError, ToolMissingError
-from .rendering import FORMATS, Documents, render_options
+from .rendering import FORMATS, MARKS, Documents, render_options
 from .solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
+MAX_PDF_BYTES = 64_000_000  # a PDF's mark is in its info dictionary, near the end
 LATEX_TIMEOUT = 180  # seconds; a worked solution of the largest allowed network compiles in well under that
 INSTALL_HINT = ("install a LaTeX distribution (Debian/Ubuntu: apt-get install texlive-latex-base "
                 "texlive-latex-recommended; macOS: MacTeX; Windows: MiKTeX), or use -f tex")
@@ -26,11 +29,12 @@ INSTALL_HINT = ("install a LaTeX distribution (Debian/Ubuntu: apt-get install te
 
 def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "output", *,
           precision: int = DEFAULT_PRECISION, symbolic: bool = False,
-          template_dir: str | Path | None = None) -> list[Path]:
+          template_dir: str | Path | None = None, force: bool = False) -> list[Path]:
     """Render ``formats`` (a list, or a comma-separated text) of ``solution`` into ``out_dir``.
 
     Returns the paths written. Every document is rendered first, then written beside its final
     name, then renamed; if anything fails, no file of this call is left behind, old or half-written.
+    ``force`` replaces existing files that symbackprop did not write; the spec itself never is.
     """
     formats = formats.split(",") if isinstance(formats, str) else list(formats)
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
@@ -43,16 +47,51 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
             documents[f"{solution.spec.name}.pdf"] = compile_pdf(renderer.render("tex"))
         else:
             documents[f"{solution.spec.name}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
-    return _write_all(Path(out_dir), documents)
+    folder = Path(out_dir)
+    _refuse_replacing(folder, documents, solution.spec.source, force)
+    return _write_all(folder, documents)
+
+
+def _refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
+    for name in documents:
+        path = folder / name
+        if not path.is_file():
+            continue
+        if source and _same_file(path, source):
+            raise OutputError(f"output: {path} is the spec being solved; choose another output folder (-o)")
+        if not force and not _ours(path):
+            raise OutputError(f"output: {path} exists and was not written by symbackprop; choose another "
+                              f"output folder (-o), or replace it with --force")
+
+
+def _same_file(path: Path, other: str) -> bool:
+    try:
+        return path.samefile(other)
+    except OSError:
+        return False
+
+
+def _ours(path: Path) -> bool:
+    """Does the file carry the mark symbackprop puts in every document it writes?"""
+    mark, where = MARKS[path.suffix]
+    try:
+        with open(path, "rb") as stream:
+            content = stream.read(4096) if where == "head" else stream.read(MAX_PDF_BYTES)
+    except OSError:
+        return False
+    return mark in content
 
 
 def _write_all(folder: Path, documents: dict[str, bytes]) -> list[Path]:
-    """All temporary files first, the renames last: a failure leaves the folder as it was."""
+    """All temporary files first, the renames last: a failure leaves the folder as it was.
+
+    Temporary names are short and fixed in form, so no document name can make them too long.
+    """
     temporaries: list[Path] = []
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for name, data in documents.items():
-            temporary = folder / f".{name}.{os.urandom(6).hex()}.tmp"
+        for data in documents.values():
+            temporary = folder / f".symbackprop-{os.urandom(6).hex()}.tmp"
             temporaries.append(temporary)
             with open(temporary, "xb") as stream:  # a new file, with the mode the umask gives
                 stream.write(data)
@@ -64,10 +103,11 @@ def _write_all(folder: Path, documents: dict[str, bytes]) -> list[Path]:
             os.replace(temporary, path)
         return paths
     except OSError as exc:
-        for temporary in temporaries:
-            temporary.unlink(missing_ok=True)
         where = exc.filename or folder
         raise OutputError(f"output: cannot write {where}: {exc.strerror or exc}") from None
+    finally:  # after a failure or an interrupt; after success the temporaries are renamed already
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
 
 
 def compile_pdf(tex: str) -> bytes:

@@ -87,7 +87,7 @@ class Documents:
         return ViewBuilder(self.solution, self.options.precision, self.options.symbolic).build()
 
     def render(self, fmt: str) -> str:
-        return FORMATS[fmt].render(self)
+        return FORMATS[fmt].header + FORMATS[fmt].render(self)
 
 
 def _templated(kind: str, template: str) -> Callable[[Documents], str]:
@@ -139,12 +139,21 @@ def render_json(documents: Documents) -> str:
 class Format:
     suffix: str
     render: Callable[[Documents], str]
+    header: str = ""  # put before whatever a template renders, so that every document carries MARKS
 
 
+_WRITTEN_BY = "symbackprop: a worked solution written by symbackprop solve, which replaces it when run again"
 FORMATS: dict[str, Format] = {
-    "md": Format(".md", _templated("md", "solution.md.j2")),
-    "tex": Format(".tex", _templated("tex", "solution.tex.j2")),
+    "md": Format(".md", _templated("md", "solution.md.j2"), f"<!-- {_WRITTEN_BY} -->\n"),
+    "tex": Format(".tex", _templated("tex", "solution.tex.j2"),
+                  f"% {_WRITTEN_BY}\n\\ifdefined\\pdfinfo\\pdfinfo{{/Creator (symbackprop)}}\\fi\n"),
     "json": Format(".json", render_json),
+}
+#: What marks a file as written by symbackprop (output.py replaces only such files unless forced):
+#: suffix -> (bytes, "head" if they are in its first 4 KiB, else "whole").
+MARKS = {
+    ".md": (b"<!-- symbackprop:", "head"), ".tex": (b"% symbackprop:", "head"),
+    ".json": (b'"schema": "symbackprop-solution/', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
 }
 
 

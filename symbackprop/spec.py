@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+import reprlib
+import unicodedata
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from importlib import resources
 from pathlib import Path
@@ -26,8 +29,19 @@ LIMITS = {
     "layers": 8,
     "samples": 16,
     "parameters": 2000,
-    # iterations x samples x parameters: keeps the compiled training loop to seconds (see training.py).
-    "training work": 50_000_000,
+    "iterations": 1_000_000,  # the error history keeps one float per iteration
+    # iterations x samples x (parameters + 2): the compiled loop does about 2 million of these a
+    # second on the project's machine (benchmarks/bench.py), so training ends within seconds
+    "training work": 10_000_000,
+}
+
+#: Limits on what is read, checked before any work: a spec is a few kilobytes.
+INPUT_LIMITS = {
+    "file bytes": 1_000_000,
+    "values": 100_000,  # after YAML aliases are expanded: an "alias bomb" is refused, not expanded
+    "number characters": 100,
+    "decimal exponent": 400,  # |exponent| of a number as written; a float reaches about 1e308
+    "name characters": 100,  # names the output files; file systems allow 255 bytes
 }
 
 CHOICES = {
@@ -79,6 +93,7 @@ class Spec:
     update_biases: bool
     hidden_deltas: str
     iterations: int
+    source: str | None = None  # the file it was read from, which output.py never writes over
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -121,11 +136,15 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
         )
     data = parse_text(text, kind, str(source))
     data.update({k: v for k, v in overrides.items() if v is not None})
-    return validate(data, default_name=output_name(stem))
+    spec = validate(data, default_name=output_name(stem))
+    return replace(spec, source=str(path)) if path.exists() else spec
 
 
 def _read(path: Path) -> str:
     try:
+        size = path.stat().st_size
+        if size > INPUT_LIMITS["file bytes"]:
+            raise SpecError(f"{path}: {size:,} bytes; a spec may have at most {INPUT_LIMITS['file bytes']:,}")
         return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read: {exc}") from None
@@ -138,19 +157,32 @@ def parse_text(text: str, kind: str, where: str, numbers_as_text: bool = False) 
     """
     try:
         if kind == "yaml":
-            import yaml  # only needed for YAML files
+            from .yaml_loading import load_yaml  # only needed for YAML files
 
-            data = yaml.load(text, Loader=yaml.BaseLoader) if numbers_as_text else yaml.safe_load(text)
+            data = load_yaml(text, numbers_as_text, INPUT_LIMITS["values"])
         elif kind == "toml":
             import tomllib
 
             data = tomllib.loads(text, parse_float=str) if numbers_as_text else tomllib.loads(text)
         else:
-            data = json.loads(text, parse_float=str, parse_int=str) if numbers_as_text else json.loads(text)
+            numbers = dict(parse_float=str, parse_int=str) if numbers_as_text else {}
+            data = json.loads(text, object_pairs_hook=_unique_keys, **numbers)
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
     except Exception as exc:  # each parser has its own error type; all mean "malformed"
         raise SpecError(f"{where}: malformed {kind.upper()}: {_parser_message(exc)}") from None
     if not isinstance(data, dict):
         raise SpecError(f"{where}: expected a mapping of fields at the top level")
+    return data
+
+
+def _unique_keys(pairs: list) -> dict:
+    """A JSON object whose keys differ: a key given twice is a mistake, not "the last one wins"."""
+    data = {}
+    for key, value in pairs:
+        if key in data:
+            raise SpecError(f"{excerpt(key)}: given twice; each field may appear once")
+        data[key] = value
     return data
 
 
@@ -159,13 +191,13 @@ def _parser_message(exc: Exception) -> str:
     problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
     if problem and mark is not None:
         return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return " ".join(str(exc).split())
+    return excerpt(" ".join(str(exc).split()), 200)
 
 
 def output_name(stem: str) -> str:
     """A file name stem made safe as the default ``name``: other characters become '-'."""
-    cleaned = "".join(c if c.isalnum() or c in "-_." else "-" for c in stem).lstrip("-.")
-    return cleaned or "network"
+    cleaned = "".join(c if c.isascii() and c.isalnum() or c in "-_." else "-" for c in stem).lstrip("-.")
+    return cleaned[:INPUT_LIMITS["name characters"]] or "network"
 
 
 def validate(data: dict, default_name: str = "network") -> Spec:
@@ -202,31 +234,47 @@ def validate(data: dict, default_name: str = "network") -> Spec:
 
 
 def number(value: Any, field: str) -> float:
-    """A finite float from a YAML/TOML/JSON number or a string such as "0.25" or "1/3"."""
+    """A finite float from a YAML/TOML/JSON number or a string such as "0.25" or "1/3".
+
+    Text is parsed as decimals (and one "/"), never evaluated, and its size is bounded before any
+    arithmetic: "1e100000000" would otherwise become an integer of a hundred million digits.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise SpecError(f"{field}: expected a number, found {_describe(value)}")
+    written = value
     if isinstance(value, str):
-        try:
-            value = Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            if _is_float_text(value):  # "inf", "nan": numbers, but not finite ones
-                raise SpecError(f"{field}: expected a finite number, found {value!r}") from None
-            raise SpecError(f"{field}: expected a number such as 0.25 or \"1/3\", found {value!r}") from None
+        value = _fraction(value, field)
+    elif isinstance(value, int) and value.bit_length() > 1100:  # beyond any float, and long to print
+        raise SpecError(f"{field}: expected a finite number within the float range, found an integer of "
+                        f"{value.bit_length() * 3 // 10:,} or more digits")
     try:
         result = float(value)
-    except OverflowError:  # an integer or fraction beyond the float range
+    except OverflowError:  # a fraction beyond the float range
         result = math.inf
     if not math.isfinite(result):
-        raise SpecError(f"{field}: expected a finite number, found {value!r}")
+        raise SpecError(f"{field}: expected a finite number within the float range, found {_describe(written)}")
     return result
 
 
-def _is_float_text(text: str) -> bool:
+def _fraction(text: str, field: str) -> Fraction:
+    limit = INPUT_LIMITS["number characters"]
+    if len(text) > limit:
+        raise SpecError(f"{field}: expected a number of at most {limit} characters, found {_describe(text)} "
+                        f"({len(text):,} characters)")
+    parts = text.strip().split("/")
     try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+        decimals = [Decimal(part.strip()) for part in parts] if len(parts) <= 2 and all(parts) else None
+    except InvalidOperation:
+        decimals = None
+    if decimals is None:
+        raise SpecError(f"{field}: expected a number such as 0.25 or \"1/3\", found {_describe(text)}")
+    if not all(d.is_finite() for d in decimals):
+        raise SpecError(f"{field}: expected a finite number, found {_describe(text)}")
+    if any(d and abs(d.adjusted()) > INPUT_LIMITS["decimal exponent"] for d in decimals):
+        raise SpecError(f"{field}: expected a finite number within the float range, found {_describe(text)}")
+    if len(decimals) == 2 and not decimals[1]:
+        raise SpecError(f"{field}: expected a number, found a division by zero: {_describe(text)}")
+    return Fraction(decimals[0]) / (Fraction(decimals[1]) if len(decimals) == 2 else 1)
 
 
 def _vector(value: Any, field: str) -> tuple[float, ...]:
@@ -338,11 +386,19 @@ def _text(data: dict, field: str, default: str | None) -> str | None:
         return default
     if not isinstance(value, str) or not value.strip():
         raise SpecError(f"{field}: expected a non-empty text, found {_describe(value)}")
-    return " ".join(value.split())
+    text = " ".join(value.split())
+    control = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if control is not None:
+        raise SpecError(f"{field}: contains the control character U+{ord(control):04X}, which no document can "
+                        f"show; remove it")
+    return text
 
 
 def _name(data: dict, default: str) -> str:
     name = _text(data, "name", default)
+    limit = INPUT_LIMITS["name characters"]
+    if len(name) > limit:
+        raise SpecError(f"name: at most {limit} characters (it names the output files), found {len(name)}")
     if name != output_name(name):
         raise SpecError(f"name: expected letters, digits, '-', '_' or '.', not starting with '-' or '.' "
                         f"(it names the output files), found {name!r}")
@@ -366,9 +422,9 @@ def _learning_rate(data: dict) -> float:
 
 
 def _iterations(data: dict) -> int:
-    value = data.get("iterations", 1)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SpecError(f"iterations: expected a whole number of at least 1, found {_describe(value)}")
+    value, most = data.get("iterations", 1), LIMITS["iterations"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise SpecError(f"iterations: expected a whole number from 1 to {most:,}, found {_describe(value)}")
     return value
 
 
@@ -376,15 +432,25 @@ def _check_size(spec: Spec) -> None:
     if spec.parameter_count > LIMITS["parameters"]:
         raise SpecError(f"layers: {spec.parameter_count} weights and biases; a worked solution allows at most "
                         f"{LIMITS['parameters']}")
-    work = spec.iterations * len(spec.samples) * spec.parameter_count
-    if work > LIMITS["training work"]:
-        most = LIMITS["training work"] // (len(spec.samples) * spec.parameter_count)
+    per_iteration = len(spec.samples) * (spec.parameter_count + 2)
+    if spec.iterations * per_iteration > LIMITS["training work"]:
+        most = LIMITS["training work"] // per_iteration
         raise SpecError(f"iterations: {spec.iterations} is too many for this network; at most {most} "
-                        f"(iterations x samples x parameters <= {LIMITS['training work']:,})")
+                        f"(iterations x samples x (parameters + 2) <= {LIMITS['training work']:,})")
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 2, 4, 4, 40, 40, 40
 
 
 def _describe(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """A short, safe excerpt of a value for an error message: bounded however large the value is."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {value.bit_length() * 3 // 10:,} digits"
+    return "nothing" if value is None else excerpt(_SHORT.repr(value))
+
+
+def excerpt(text: str, limit: int = 60) -> str:
+    """``text`` shortened to ``limit`` characters, control characters shown as escapes."""
+    text = "".join(c if unicodedata.category(c)[0] != "C" else repr(c)[1:-1] for c in str(text)[:limit + 1])
+    return text if len(text) <= limit else text[:limit - 3] + "..."
