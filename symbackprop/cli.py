@@ -128,12 +128,31 @@ def run_solve(args: argparse.Namespace) -> int:
     if args.symbolic and args.rounding == "carry":
         raise SpecError("rounding: --rounding carry shows numbers, and --symbolic shows none; choose one")
     carry = (args.digits or 4) if args.rounding == "carry" else None
-    solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry)
+    solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry,
+                     progress=_progress_bar("training"))
     paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
                   template_dir=args.template_dir, force=args.force)
     for path in paths:
         print(path)
     return 0
+
+
+def _progress_bar(what: str) -> Callable | None:
+    """A progress(done, total) callback drawing a bar on stderr, on a terminal only, and only for a
+    run long enough to need one (tqdm's delay); quiet otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bar = None
+
+    def progress(done: int, total: int) -> None:
+        nonlocal bar
+        bar = bar or tqdm(total=total, desc=what, unit="it", leave=False, delay=0.5)
+        bar.update(done - bar.n)
+        if done == total:
+            bar.close()
+    return progress
 
 
 def run_labels(args: argparse.Namespace) -> int:

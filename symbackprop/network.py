@@ -137,11 +137,15 @@ class SymbolicNetwork:
                     net = sum((self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)), sp.Integer(0))
                     bias = self.bias(layer, j)
                     nets.append(net + (bias.symbol if bias else 0))
-                outs = [_fixed(rule.formula(z, alpha), (pieces or {}).get((layer, j, s)))
-                        for j, z in enumerate(nets, start=1)]
+                outs = [_fixed(rule, alpha, z, (pieces or {}).get((layer, j, s))) for j, z in enumerate(nets, start=1)]
             total += sum(self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1))
         return self.reduction_factor(len(samples)) * total
 
 
-def _fixed(formula: sp.Expr, piece: int | None) -> sp.Expr:
-    return formula.args[piece].expr if piece is not None else formula
+def _fixed(rule, alpha, net: sp.Expr, piece: int | None) -> sp.Expr:
+    """The activation of ``net``, as one piece when ``piece`` is given. The piece is taken from the
+    formula of a plain symbol: of ``net`` itself, SymPy may already have decided the Piecewise."""
+    if piece is None:
+        return rule.formula(net, alpha)
+    z = sp.Dummy("net", real=True)
+    return rule.formula(z, alpha).args[piece].expr.xreplace({z: net})

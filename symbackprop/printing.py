@@ -28,16 +28,18 @@ from .quantities import number_origin, number_value, quantity_of
 def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
     """``value`` as LaTeX: ``precision`` decimals, or ``m \\times 10^{e}`` when those would hide it.
 
-    Scientific form is for values of a million or more, and for values so small that ``precision``
-    decimals leave fewer than three significant digits (fewer than ``precision`` when that is
-    smaller) unless they show the value exactly: at 4 decimals 0.05 stays 0.05, 0.00004 does not.
+    Scientific form is for values of a million or more, for values that ``precision`` decimals
+    would round to 0 (a number is printed as 0 only when it is exactly 0), and for values so small
+    that ``precision`` decimals leave fewer than three significant digits (fewer than ``precision``
+    when that is smaller) unless they show the value exactly: at 4 decimals 0.05 stays 0.05,
+    0.00004 does not.
     """
     fixed = _strip(f"{value:.{precision}f}")
     if value != 0:
-        magnitude = abs(value)
+        magnitude, shown = abs(value), float(fixed)
         digits_shown = precision + math.floor(math.log10(magnitude)) + 1
-        exact = abs(float(fixed) - value) <= 1e-12 * max(1.0, magnitude)
-        if magnitude >= 1e6 or (digits_shown < min(3, precision) and not exact):
+        exact = abs(shown - value) <= 1e-12 * magnitude
+        if magnitude >= 1e6 or shown == 0 or (digits_shown < min(3, precision) and not exact):
             mantissa, exponent = f"{value:.{max(1, min(precision, 6) - 1)}e}".split("e")
             return f"{_strip(mantissa)} \\times 10^{{{int(exponent)}}}"
     return "0" if fixed == "-0" else fixed

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .defaults import PRECISION_RANGE
 from .derive import Derivation, derive
-from .errors import SpecError
+from .errors import DivergenceError, SpecError
 from .network import SymbolicNetwork
 from .numeric import NumericNetwork, Reference
 from .spec import Spec, load_spec, validate
@@ -35,14 +36,16 @@ class Solution:
         return self.carried or self.derivation
 
 
-def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, **overrides) -> Solution:
+def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, progress: Callable | None = None,
+          **overrides) -> Solution:
     """Solve a spec given as a file path, a built-in example name, a mapping, or a :class:`Spec`.
 
     ``overrides`` replace top-level spec fields (``notation="mazur"``, ``iterations=10``) and are
     validated like the file's own. ``carry_digits`` adds the worked solution as a student does it
     by hand, each value rounded to that many decimals and carried forward; every check is made on
     the exact derivation. Raises SpecError for bad input and VerificationError if two independent
-    computations disagree.
+    computations disagree. ``progress(done, total)`` hears how training advances (the CLI draws a
+    progress bar with it on a terminal).
     """
     if carry_digits is not None and (isinstance(carry_digits, bool) or carry_digits not in PRECISION_RANGE):
         raise SpecError(f"digits: expected a whole number from {PRECISION_RANGE.start} to "
@@ -50,9 +53,13 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     spec = _as_spec(source, overrides)
     network = SymbolicNetwork(spec)
     derivation = derive(network)
-    training = train(network, derivation)
+    training = train(network, derivation, progress)
     numeric = NumericNetwork(spec)
-    reference = numeric.reference(min(spec.iterations, CHECKED_ITERATIONS))
+    try:
+        reference = numeric.reference(min(spec.iterations, CHECKED_ITERATIONS))
+    except OverflowError:
+        raise DivergenceError("learning_rate: training diverged (a value overflowed); try a smaller learning "
+                              "rate or fewer iterations") from None
     verification = verify(network, derivation, training, numeric, reference)
     carried = derive(network, carry_digits) if carry_digits is not None else None
     return Solution(spec, network, derivation, training, reference, verification, carried)

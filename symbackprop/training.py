@@ -83,7 +83,12 @@ def _data_values(network: SymbolicNetwork, samples) -> list[float]:
     return values
 
 
-def train(network: SymbolicNetwork, derivation: Derivation) -> Training:
+#: Iterations between two calls of a progress callback.
+PROGRESS_EVERY = 1000
+
+
+def train(network: SymbolicNetwork, derivation: Derivation, progress: Callable | None = None) -> Training:
+    """``progress(done, total)`` is called every PROGRESS_EVERY iterations and at the end."""
     parameters = [p.symbol for p in network.parameters]
     everything = tuple(range(1, network.sample_count + 1))
     update_samples = derivation.update_samples
@@ -110,15 +115,16 @@ def train(network: SymbolicNetwork, derivation: Derivation) -> Training:
 
     batches = [everything] if network.spec.mode == "batch" else [(s,) for s in everything]
     try:
-        return _iterate(network, step, error, [_data_values(network, b) for b in batches], all_data)
+        return _iterate(network, step, error, [_data_values(network, b) for b in batches], all_data, progress)
     except OverflowError:
         raise DivergenceError("learning_rate: training diverged (a value overflowed); try a smaller learning "
                               "rate or fewer iterations") from None
 
 
-def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: list, all_data: list) -> Training:
+def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: list, all_data: list,
+             progress: Callable | None) -> Training:
     """Batch mode: each update also returns the error before it. Online: one update per sample."""
-    batch_mode = network.spec.mode == "batch"
+    batch_mode, total = network.spec.mode == "batch", network.spec.iterations
     state = [p.value for p in network.parameters]
     history, first, checked = [], None, None
     for iteration in range(1, network.spec.iterations + 1):
@@ -131,6 +137,8 @@ def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: li
             history.append(_checked(before, iteration))
         if iteration == CHECKED_ITERATIONS:
             checked = tuple(state)
+        if progress is not None and (iteration % PROGRESS_EVERY == 0 or iteration == total):
+            progress(iteration, total)
     history.append(_checked(error(*state, *all_data)[0], network.spec.iterations))
     return Training(first, checked or tuple(state), tuple(state), tuple(history))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 ACTIVATIONS = {
-    "sigmoid": lambda z, alpha: 1.0 / (1.0 + math.exp(-z)),
+    "sigmoid": lambda z, alpha: 0.5 * (1.0 + math.tanh(z / 2)),  # = 1/(1 + e^{-z}), without overflow
     "tanh": lambda z, alpha: math.tanh(z),
     "relu": lambda z, alpha: max(0.0, z),
     "leaky_relu": lambda z, alpha: z if z > 0 else alpha * z,
