@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+import mpmath
 import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .errors import SpecError
-from .evaluate import FLOATS, as_float, evaluate_form, on_boundary, piece_index
+from .evaluate import PRECISE, evaluate_form, on_boundary, piece_index
 from .network import Parameter, SymbolicNetwork
 from .quantities import ELLIPSIS, number, quantity_of
 
@@ -87,6 +88,7 @@ class Derivation:
     backward: tuple[LayerBackward, ...]  # output layer first
     values: dict  # every recorded value, by symbol or derivative
     digits: int | None = None  # values rounded to this many decimals and carried forward; None: exact
+    bits: int = 80  # the working precision the values were computed with (Values.need_bits)
 
     def forward_steps(self, samples) -> list[Step]:
         """The forward pass and errors of ``samples``, in the order the document shows them."""
@@ -121,6 +123,12 @@ class Derivation:
                 if n.piece is not None}
 
     @property
+    def updated(self) -> dict:
+        """Every parameter after the first update (unchanged where it is not updated), by symbol."""
+        return {p.parameter.symbol: p.update.value if p.update else p.parameter.value
+                for layer in self.backward for p in layer.parameters}
+
+    @property
     def gradients(self) -> dict:
         """What the first update uses, by parameter symbol."""
         return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}
@@ -141,32 +149,43 @@ def carried(value: float, digits: int | None, style: str = "round") -> float:
 
 
 class Values:
-    """Numbers known so far: a SymPy Float to evaluate with, a number symbol to show."""
+    """Numbers known so far: each as (float as written, precise mpf) to evaluate with, and a number
+    symbol to show. The recorded value is the precise one rounded to a float (evaluate.PRECISE)."""
+
+    BITS, MAX_BITS = 80, 2400  # working precision; 2400 bits keep 1 - out of a sigmoid at |net| = 1600
 
     def __init__(self, given: dict, digits: int | None = None):
         self.digits = digits
+        self.bits = self.BITS
         self.plain: dict = {}
-        self._floats: dict = {}
+        self.pairs: dict = {}
         self._shown: dict = {}
         for key, value in given.items():
-            self.record(key, value)
+            self.record(key, value, (value, mpmath.mpf(value)))
 
-    def record(self, key, value: float) -> None:
+    def record(self, key, value: float, pair: tuple) -> None:
         self.plain[key] = value
-        self._floats[key] = sp.Float(value)
+        self.pairs[key] = pair
         origin = quantity_of(key).kind if key.is_Symbol else ""
         self._shown[key] = number(value, origin)
+
+    def need_bits(self, bits: float) -> None:
+        """Work with at least ``bits`` more than a float's precision from now on (never fewer)."""
+        self.bits = min(self.MAX_BITS, max(self.bits, self.BITS + math.ceil(bits)))
 
     def step(self, lhs, *forms, aliases=()) -> Step:
         """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
         last = forms[-1]
         numeric = last.xreplace(self._shown)
-        value = carried(as_float(last.xreplace(self._floats)), self.digits)
+        with mpmath.workprec(self.bits):
+            as_written, precise = evaluate_form(last, PRECISE, self.pairs)
+        value = carried(float(precise), self.digits)
         if not math.isfinite(value):
             raise SpecError("inputs: the first step overflows (a value of the worked solution is not finite); "
                             "use smaller inputs or weights")
+        pair = (as_written, precise) if self.digits is None else (value, mpmath.mpf(value))
         for key in (lhs, *aliases):
-            self.record(key, value)
+            self.record(key, value, pair)
         return Step(lhs, tuple(forms), numeric, value)
 
 
@@ -214,7 +233,7 @@ def _derive(network: SymbolicNetwork, digits: int | None) -> Derivation:
     backward = []
     for layer in range(network.depth, 0, -1):
         backward.append(_backward_layer(network, values, layer, update_samples))
-    return Derivation(forward, error, update_samples, tuple(backward), values.plain, digits)
+    return Derivation(forward, error, update_samples, tuple(backward), values.plain, digits, values.bits)
 
 
 def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
@@ -230,8 +249,9 @@ def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
             terms = [mul(w, a) for w, a in pairs]  # printing.py turns w*a into a*w where a notation says so
             net = values.step(network.net(layer, j, s), add(*terms))
             formula = rule.formula(network.net(layer, j, s), alpha)
+            values.need_bits(rule.saturation_bits * abs(net.value))
             out = values.step(network.out(layer, j, s), formula)
-            neurons.append(NeuronForward(layer, j, net, out, *_piece(formula, values.plain)))
+            neurons.append(NeuronForward(layer, j, net, out, *_piece(formula, values.pairs)))
     loss, n = network.loss, network.outputs
     term_forms = [loss.term(network.target(j, s), network.out(network.depth, j, s), n) for j in range(1, n + 1)]
     if n == 1:
@@ -245,7 +265,7 @@ def _piece(formula, known: dict) -> tuple[int | None, bool]:
     """Which piece of a piecewise activation the numbers select, and whether they sit on its kink."""
     if not isinstance(formula, sp.Piecewise):
         return None, False
-    value_of = lambda expr: evaluate_form(expr, FLOATS, known)  # noqa: E731
+    value_of = lambda expr: evaluate_form(expr, PRECISE, known)[0]  # noqa: E731 - decided as written
     return piece_index(formula, value_of), on_boundary(formula, value_of)
 
 

@@ -1,10 +1,16 @@
-"""The one evaluator of recorded forms, with two arithmetics: IEEE floats, and error bounds.
+"""The one evaluator of recorded forms, with three arithmetics: IEEE floats, precise, and error bounds.
 
 A worked solution's forms are SymPy expressions built as written (``evaluate(False)``). Evaluating
 one walks its tree with an :class:`Arithmetic`, a table of what each node type means:
 
 * ``FLOATS`` gives the value in plain floats, in the order written. SymPy's own ``evalf`` is no
   substitute: it returns 1e-125 for 0.5 - 0.5, which would put a ReLU on the wrong side of its kink.
+* ``PRECISE`` gives (float, mpf): the float value as written, which decides the piece of a ReLU
+  (as the numeric engine and the compiled training loop decide it), and the value in mpmath at the
+  working precision, which is what a worked solution records. Floats lose what a textbook form
+  throws away: out(1 - out) of a saturated sigmoid (out = 1 - 1e-13) keeps three digits, and is 0
+  for out = 1 - 1e-20; with enough bits (``saturation_bits`` in rules.py) it is exact to the last
+  printed digit.
 * ``BOUNDS`` gives (value, scale): the value, and the size of the terms it was made from, propagated
   to first order (a sum adds its terms' scales, a product multiplies them, f(x) adds |f'(x)| times
   x's scale). Any float computation of the value is then off by at most a few units of roundoff
@@ -19,6 +25,7 @@ import operator
 from dataclasses import dataclass
 from typing import Callable
 
+import mpmath
 import sympy as sp
 
 _RELATIONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
@@ -35,7 +42,7 @@ def _float_call(function: Callable) -> Callable:
     def call(*args):
         try:
             return float(function(*args))
-        except OverflowError:
+        except (OverflowError, ZeroDivisionError):
             return math.inf
     return call
 
@@ -51,6 +58,34 @@ FLOATS = Arithmetic(
         sp.tanh: _float_call(math.tanh),
     },
 )
+
+
+def _precise_pow(base, exponent):
+    try:
+        precise = base[1] ** exponent[1]
+    except ZeroDivisionError:
+        precise = mpmath.inf
+    return FLOATS.operations[sp.Pow](base[0], exponent[0]), precise
+
+
+PRECISE = Arithmetic(
+    number=lambda v: (v, mpmath.mpf(v)),
+    value=lambda pair: pair[0],
+    operations={
+        sp.Add: lambda *terms: (FLOATS.operations[sp.Add](*(t[0] for t in terms)), mpmath.fsum(t[1] for t in terms)),
+        sp.Mul: lambda *factors: (FLOATS.operations[sp.Mul](*(f[0] for f in factors)),
+                                  mpmath.fprod(f[1] for f in factors)),
+        sp.Pow: _precise_pow,
+        sp.exp: lambda x: (FLOATS.operations[sp.exp](x[0]), mpmath.exp(x[1])),
+        sp.tanh: lambda x: (math.tanh(x[0]), mpmath.tanh(x[1])),
+    },
+)
+
+
+def _product(values) -> float:
+    """A product in which 0 wins over an infinite factor (a saturated unit passes nothing on)."""
+    values = list(values)
+    return 0.0 if 0 in values else math.prod(values)
 
 
 def _times(slope: float, scale: float) -> float:
@@ -83,7 +118,7 @@ BOUNDS = Arithmetic(
     operations={
         sp.Add: lambda *terms: (FLOATS.operations[sp.Add](*(t[0] for t in terms)), sum(t[1] for t in terms)),
         sp.Mul: lambda *factors: (FLOATS.operations[sp.Mul](*(f[0] for f in factors)),
-                                  len(factors) * FLOATS.operations[sp.Mul](*(f[1] for f in factors))),
+                                  len(factors) * _product(f[1] for f in factors)),
         sp.Pow: _bound_pow,
         sp.exp: _bound_exp,
         sp.tanh: _bound_tanh,
@@ -117,11 +152,6 @@ def piece_index(piecewise: sp.Piecewise, value_of: Callable = float) -> int:
                                                             value_of(condition.rhs)):
             return index
     raise ValueError("no piece of a Piecewise holds")  # every rule's last piece is "otherwise"
-
-
-def as_float(expr) -> float:
-    """The value of a form with numbers in place of its symbols, in IEEE floats as written."""
-    return evaluate_form(expr, FLOATS)
 
 
 def on_boundary(piecewise: sp.Piecewise, value_of: Callable = float) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
+from sympy.core.parameters import evaluate
 
 from .quantities import Quantity, symbol
 from .rules import ACTIVATIONS, LOSSES, REDUCTIONS
@@ -134,18 +135,23 @@ class SymbolicNetwork:
                 rule, alpha = self.activation(layer)
                 nets = []
                 for j in range(1, self.widths[layer] + 1):
-                    net = sum((self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)), sp.Integer(0))
+                    net = sp.Add(*(self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)))
                     bias = self.bias(layer, j)
                     nets.append(net + (bias.symbol if bias else 0))
                 outs = [_fixed(rule, alpha, z, (pieces or {}).get((layer, j, s))) for j, z in enumerate(nets, start=1)]
-            total += sum(self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1))
+            with evaluate(False):  # as for the activations: SymPy's simplification of (t - o)^2 costs most
+                terms = [self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1)]
+            total += sp.Add(*terms)
         return self.reduction_factor(len(samples)) * total
 
 
 def _fixed(rule, alpha, net: sp.Expr, piece: int | None) -> sp.Expr:
-    """The activation of ``net``, as one piece when ``piece`` is given. The piece is taken from the
-    formula of a plain symbol: of ``net`` itself, SymPy may already have decided the Piecewise."""
-    if piece is None:
-        return rule.formula(net, alpha)
+    """The activation of ``net``, as one piece when ``piece`` is given. The formula is built on a
+    plain symbol and ``net`` put in unevaluated: of ``net`` itself, SymPy may already have decided the
+    Piecewise, and its automatic simplification of tanh(net) costs more than everything else."""
     z = sp.Dummy("net", real=True)
-    return rule.formula(z, alpha).args[piece].expr.xreplace({z: net})
+    formula = rule.formula(z, alpha)
+    if piece is not None:
+        formula = formula.args[piece].expr
+    with evaluate(False):
+        return formula.xreplace({z: net})

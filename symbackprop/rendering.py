@@ -123,8 +123,8 @@ def render_json(documents: Documents) -> str:
     parameters = [{
         "kind": p.quantity.kind, "layer": p.quantity.layer, "to": p.quantity.to, "from": p.quantity.source,
         "label": labels(p.quantity), "value": p.value, "gradient": gradients[p.symbol],
-        "updated": updated, "final": final,
-    } for p, updated, final in zip(network.parameters, training.updated, training.final)]
+        "updated": solution.derivation.updated[p.symbol], "final": final,
+    } for p, final in zip(network.parameters, training.final)]
     document = {
         "schema": "symbackprop-solution/1", "name": spec.name, "title": spec.title, "notation": spec.notation,
         "loss": spec.loss, "learning_rate": spec.learning_rate, "samples": samples,

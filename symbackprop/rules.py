@@ -31,6 +31,9 @@ class Activation:
     value: Callable[[float, float], float]  # (net, alpha) -> out
     derivative: Callable[[float, float, float], float]  # (net, out, alpha) -> d out / d net
     parameter: RuleParameter | None = None
+    # Bits lost per unit of |net| when the slope is computed from out (1 - out = e^{-|net|} for a
+    # sigmoid, 1 - out^2 about 4 e^{-2|net|} for tanh): derive.py works with that many more bits.
+    saturation_bits: float = 0.0
 
 
 def _sigmoid(z: float, _alpha=None) -> float:
@@ -46,12 +49,14 @@ ACTIVATIONS: dict[str, Activation] = {
         slope=lambda z, a, _a: a * (1 - a),
         value=_sigmoid,
         derivative=lambda z, a, _a: a * (1.0 - a),
+        saturation_bits=1 / math.log(2),
     ),
     "tanh": Activation(
         formula=lambda z, _a: sp.tanh(z),
         slope=lambda z, a, _a: 1 - a**2,
         value=lambda z, _a: math.tanh(z),
         derivative=lambda z, a, _a: 1.0 - a * a,
+        saturation_bits=2 / math.log(2),
     ),
     # relu'(0) = 0 by convention (DESIGN.md section 2): the "otherwise" branch includes 0.
     "relu": Activation(

@@ -29,10 +29,13 @@ LIMITS = {
     "layers": 8,
     "samples": 16,
     "parameters": 2000,
+    # parameters x samples: every one is worked in full, step by step; about 4 ms each on the
+    # project's machine (derive, print, compile), so the largest document takes seconds
+    "worked parameters": 1200,
     "iterations": 1_000_000,  # the error history keeps one float per iteration
     # iterations x samples x (parameters + 2): the compiled loop does about 2 million of these a
-    # second on the project's machine (benchmarks/bench.py), so training ends within seconds
-    "training work": 10_000_000,
+    # second on the project's machine, so training ends within a few seconds
+    "training work": 5_000_000,
 }
 
 #: Limits on what is read, checked before any work: a spec is a few kilobytes.
@@ -432,6 +435,11 @@ def _check_size(spec: Spec) -> None:
     if spec.parameter_count > LIMITS["parameters"]:
         raise SpecError(f"layers: {spec.parameter_count} weights and biases; a worked solution allows at most "
                         f"{LIMITS['parameters']}")
+    worked = spec.parameter_count * len(spec.samples)
+    if worked > LIMITS["worked parameters"]:
+        raise SpecError(f"samples: {len(spec.samples)} samples x {spec.parameter_count} weights and biases are "
+                        f"{worked:,} worked parameters; a worked solution allows at most "
+                        f"{LIMITS['worked parameters']:,} (use fewer samples or a smaller network)")
     per_iteration = len(spec.samples) * (spec.parameter_count + 2)
     if spec.iterations * per_iteration > LIMITS["training work"]:
         most = LIMITS["training work"] // per_iteration

@@ -5,8 +5,8 @@ Three computations that share no code with derive.py's chain rule:
 * the numeric engine (numeric.py) for every net input, output, error, delta, gradient and update,
   and for the errors and parameters of the first iterations of the compiled training loop;
 * ``sympy.diff`` of the fully substituted error, each piecewise unit fixed to the piece its numbers
-  select, evaluated at 30 digits, for every gradient the first update uses, within a size budget
-  (``SYMPY_BUDGET``);
+  select, evaluated with 30 more bits than the derivation used, for every gradient the first update
+  uses, within a size budget (``SYMPY_BUDGET``);
 * Richardson-extrapolated central finite differences of the numeric error, for the same gradients.
 
 Every tolerance is scaled to the magnitudes involved, so that exit status 3 means a bug and nothing
@@ -23,11 +23,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import mpmath
 import sympy as sp
 
 from .derive import Derivation
 from .errors import VerificationError
-from .evaluate import BOUNDS, evaluate_form
+from .evaluate import BOUNDS, PRECISE, evaluate_form
 from .network import SymbolicNetwork
 from .notation import Labels
 from .quantities import Quantity
@@ -38,9 +39,11 @@ from .training import Training
 #: Two exact float computations of a value agree to this fraction of its scale (evaluate.BOUNDS).
 #: Rounding costs about 1e-16 of the scale per operation; a bug costs far more than 1e-10.
 TOLERANCE = 1e-10
-#: Nodes sympy.diff may walk and build in all (see _against_sympy): about 15 microseconds each.
+#: Nodes sympy.diff may walk and build in all (see _against_sympy): about 15 microseconds each;
+#: building the full error costs about BUILD_WEIGHT times as much per node.
 SYMPY_BUDGET = 100_000
-SYMPY_DIGITS = 30
+BUILD_WEIGHT = 5
+EXTRA_BITS = 30
 FD_STEP = 1e-5  # relative to the parameter, and divided by the largest activation it multiplies
 UNIT_ROUNDOFF = 2.0 ** -53
 CANCELLATION_NOTE = 1e6  # net inputs that lose more than six digits to cancellation are named
@@ -212,25 +215,40 @@ def _against_sympy(check: _Checker, network: SymbolicNetwork, derivation: Deriva
     """
     if not gradients:
         return set()
+    spent = BUILD_WEIGHT * _estimated_size(network, len(derivation.update_samples))
+    if spent > SYMPY_BUDGET:
+        notes.append("sympy.diff of the full error skipped: the expression would be too large for its size "
+                     "budget; the other checks ran")
+        return set()
     error = network.full_error(derivation.update_samples, derivation.pieces())
     sizes = _tree_sizes(error)
-    chosen, spent = [], 0
+    chosen = []
     for p in sorted((p for p in network.parameters if p.symbol in gradients), key=lambda p: -p.quantity.layer):
         cost = sizes[error] + _derivative_size(error, p.symbol, sizes) if sizes[error] <= SYMPY_BUDGET else None
         if cost is None or spent + cost > SYMPY_BUDGET:
             break
         chosen.append(p.symbol)
         spent += cost
-    point = {k: sp.Float(repr(v), SYMPY_DIGITS) for k, v in network.given_values().items()}
+    point = {k: (v, mpmath.mpf(v)) for k, v in network.given_values().items()}
     for p in (p for p in network.parameters if p.symbol in chosen):
         step = gradients[p.symbol]
-        exact = float(sp.diff(error, p.symbol).xreplace(point).evalf(SYMPY_DIGITS))
+        with mpmath.workprec(derivation.bits + EXTRA_BITS):
+            exact = float(evaluate_form(sp.diff(error, p.symbol), PRECISE, point)[1])
         check.same("sympy", f"dE/d{labels(p.quantity)}", step.value, exact, _tolerance(scales[step.lhs]))
     left = [labels(p.quantity) for p in network.parameters if p.symbol in gradients and p.symbol not in chosen]
     if left:
         notes.append(f"sympy.diff of the full error checked {len(chosen)} of {len(gradients)} gradients; "
                      f"those of {', '.join(left)} exceed its size budget, and the other checks cover them")
     return set(chosen)
+
+
+def _estimated_size(network: SymbolicNetwork, samples: int) -> int:
+    """The full error's tree size from the widths alone (each net input repeats the whole layer
+    below), so that an expression far over the budget is never built: building one costs as much."""
+    size = 1
+    for below, width in zip(network.widths, network.widths[1:]):
+        size = below * (size + 2) + 4
+    return 2 * samples * network.outputs * (size + 6)
 
 
 def _tree_sizes(expr) -> dict:
@@ -289,8 +307,21 @@ def _against_finite_differences(check: _Checker, network, derivation, numeric: N
     error_lhs = derivation.error.lhs if len(samples) == len(derivation.forward) else derivation.forward[0].error.lhs
     error_scale = scales[error_lhs]
 
-    def error_and_signs(values: list[float]) -> tuple[float, tuple]:
-        state = numeric.state_from(values)
+    state = numeric.state_from(flat)
+    slots = _slots(state)
+
+    def error_and_signs(index: int | None = None, step: float = 0.0) -> tuple[float, tuple]:
+        """The error with parameter ``index`` moved by ``step``: moved in place, then put back."""
+        if index is not None:
+            container, position = slots[index]
+            container[position] = flat[index] + step
+        try:
+            return _error_and_signs(state)
+        finally:
+            if index is not None:
+                container[position] = flat[index]
+
+    def _error_and_signs(state) -> tuple[float, tuple]:
         total, signs = 0.0, []
         for i in samples:
             nets, outs = numeric.forward(state, numeric.samples[i][0])
@@ -298,7 +329,7 @@ def _against_finite_differences(check: _Checker, network, derivation, numeric: N
             signs += [z > 0 for l in kinked for z in nets[l]]
         return (total / len(samples) if numeric.spec.reduction == "mean" else total), tuple(signs)
 
-    _, signs = error_and_signs(flat)
+    _, signs = error_and_signs()
     skipped, undecided, overruled = [], [], []
     for index, p in enumerate(network.parameters):
         step = gradients.get(p.symbol)
@@ -308,7 +339,7 @@ def _against_finite_differences(check: _Checker, network, derivation, numeric: N
         estimates = []
         for size in (h, h / 2):
             try:
-                (up, up_signs), (down, down_signs) = (error_and_signs(_moved(flat, index, d)) for d in (size, -size))
+                (up, up_signs), (down, down_signs) = (error_and_signs(index, d) for d in (size, -size))
             except OverflowError:
                 break
             if up_signs != signs or down_signs != signs:
@@ -354,10 +385,13 @@ def _kink_notes(network: SymbolicNetwork, derivation: Derivation, labels: Labels
             f"worked solution takes the derivative of the piece for net <= 0 (relu'(0) = 0, leaky_relu'(0) = alpha)"]
 
 
-def _moved(values: list[float], index: int, step: float) -> list[float]:
-    moved = values[:]
-    moved[index] += step
-    return moved
+def _slots(state) -> list[tuple[list, int]]:
+    """Where each parameter lives in a numeric State, in SymbolicNetwork.parameters order (State.flat)."""
+    slots = []
+    for weights, biases in zip(state.weights, state.biases):
+        slots += [(row, k) for row in weights for k in range(len(row))]
+        slots += [(biases, i) for i in range(len(biases))]
+    return slots
 
 
 def _largest_input(network: SymbolicNetwork, reference: Reference, p, samples: list[int]) -> float:

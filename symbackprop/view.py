@@ -176,10 +176,11 @@ class ViewBuilder:
     def parameter_table(self) -> list[dict]:
         training, rows = self.solution.training, []
         gradients = self.solution.derivation.gradients
-        for p, updated, final in zip(self.network.parameters, training.updated, training.final):
+        updated = self.solution.derivation.updated
+        for p, final in zip(self.network.parameters, training.final):
             rows.append({"label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
                          "before": self.number(p.value), "gradient": self.number(gradients[p.symbol]),
-                         "after": self.number(updated), "final": self.number(final)})
+                         "after": self.number(updated[p.symbol]), "final": self.number(final)})
         return rows
 
     def history(self) -> list[tuple[int, str]]:
