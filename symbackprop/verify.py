@@ -79,6 +79,7 @@ class _Checker:
              scale: float | None = None) -> None:
         """``scale`` is the size of the numbers compared (default: what the tolerance is a fraction of)."""
         difference = abs(ours - theirs)
+        tolerance = math.inf if math.isnan(tolerance) else tolerance  # no estimate: nothing to judge by
         if not difference <= tolerance:
             raise VerificationError(
                 f"internal check failed: {what} is {ours!r} by the chain rule but {theirs!r} by "

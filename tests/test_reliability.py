@@ -2,7 +2,9 @@
 honestly. Every case here was a failure once (issue 7); the oracle is tests/reference.py."""
 
 import json
+import math
 from fractions import Fraction
+from pathlib import Path
 import subprocess
 import sys
 
@@ -92,6 +94,31 @@ def test_a_unit_exactly_at_its_kink_is_stated():
     assert any("exactly at the activation's kink" in note and "relu'(0) = 0" in note
                for note in solution.verification.notes)
     assert "relu'(0) = 0" in symbackprop.render(solution, "md")
+
+
+FOUND = sorted((Path(__file__).parent / "found").glob("*.json"))
+
+
+@pytest.mark.parametrize("path", FOUND, ids=lambda p: p.stem)
+def test_cases_found_by_fuzzing_solve(path):
+    """Specs that once failed (a red-team run or the long fuzz run): each must solve and verify."""
+    solution = symbackprop.solve(path)
+    assert solution.verification.methods
+
+
+@pytest.mark.parametrize("activation,net,slope", [
+    ("sigmoid", 30.0, math.exp(-30) / (1 + math.exp(-30)) ** 2),
+    ("tanh", 20.0, 4 * math.exp(-40) / (1 + math.exp(-40)) ** 2),
+    ("sigmoid", -40.0, math.exp(-40) / (1 + math.exp(-40)) ** 2),
+])
+def test_saturated_units_keep_every_printed_digit(activation, net, slope):
+    """out(1 - out) and 1 - out^2 lose every digit in floats when out is within 1e-16 of 1."""
+    spec = {"inputs": [1], "targets": [0], "learning_rate": 0.5,
+            "layers": [{"activation": activation, "weights": [[net]]}, {"activation": "linear", "weights": [[1]]}]}
+    solution = symbackprop.solve(spec)
+    out = {"sigmoid": 1 / (1 + math.exp(-net)), "tanh": math.tanh(net)}[activation]
+    gradient = solution.derivation.gradients[solution.network.parameters[0].symbol]
+    assert gradient == pytest.approx(out * slope, rel=1e-12)  # dE/dw1 = (o - t) * w2 * slope * x
 
 
 def test_a_broken_engine_still_stops_the_run(monkeypatch):
