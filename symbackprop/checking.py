@@ -11,7 +11,8 @@ from pathlib import Path
 from sympy.core.parameters import evaluate
 
 from .catalogue import GIVEN, Record, catalogue
-from .diagnosis import Diagnosis, diagnose
+from .defaults import PRECISION_RANGE
+from .diagnosis import Diagnosis, diagnose_all
 from .grading import STATUSES, Grade, decimals, grade, replay_until
 from .notation import Labels
 from .rendering import escape_markdown
@@ -47,9 +48,9 @@ def check(source, answers: str | Path, **overrides) -> CheckResult:
     records = catalogue(solution, given=True)
     sheet = read_answers(answers, records)
     grades = grade(solution, records, sheet)
-    diagnoses = {g.answer: diagnose(solution, records, sheet, g.answer) for g in grades if g.status == "wrong"}
-    answered = {a.record for a in sheet}
-    missing = tuple(r for r in records if r not in answered and r.quantity not in ("history", GIVEN))
+    diagnoses = diagnose_all(solution, records, sheet, [g.answer for g in grades if g.status == "wrong"])
+    answered = {id(a.record) for a in sheet}
+    missing = tuple(r for r in records if id(r) not in answered and r.quantity not in ("history", GIVEN))
     first = next((g for g in grades if g.status == "wrong"), None)
     derivation = _derivation(solution, records, sheet, first.answer.record) if first else None
     return CheckResult(tuple(grades), diagnoses, missing, first, derivation)
@@ -60,7 +61,8 @@ def _derivation(solution: Solution, records: list[Record], sheet: list[Answer], 
     if target.step is None:
         return None
     replay, value = replay_until(solution, records, sheet, target)
-    printer = SolutionPrinter(Labels.for_spec(solution.spec), max([4] + [decimals(a.given) for a in sheet]))
+    digits = min(max([4] + [decimals(a.given) for a in sheet]), PRECISION_RANGE.stop - 1)  # as many as printable
+    printer = SolutionPrinter(Labels.for_spec(solution.spec), digits)
     shown = {key: number(float(v)) for key, v in replay.values.items()}
     with evaluate(False):
         numeric = target.step.forms[-1].xreplace(shown)

@@ -11,17 +11,17 @@ variant of the spec (hidden deltas from already-updated weights, as in Mazur's b
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import lru_cache
 from typing import Callable
 
 import sympy as sp
 
 from .catalogue import Record, catalogue
-from .grading import MIN_SIGNIFICANT, decimals, matches, replay_until, too_few_digits
+from .grading import MIN_SIGNIFICANT, Written, half_up, last_numbers, replays, to_decimal, written
 from .quantities import quantity_of, symbol
 from .sheet import Answer
 from .solution import Solution, solve
-from .spec import LIMITS
 
 NO_KNOWN_CAUSE = "no known cause"
 
@@ -75,7 +75,7 @@ def _one_output(m: int) -> Callable:
     return rewrite
 
 
-#: Rewrites of the worked solution, in the order they are tried.
+#: Rewrites of the worked solution, in the order they are tried; _rewrites() adds one per output.
 REWRITES: list[tuple[str, Callable]] = [
     ("sign flipped: (t - o) where -(t - o) belongs", _scaled(("grad_out_output",), -1)),
     ("activation derivative left out", _slopes_to(1)),
@@ -84,34 +84,109 @@ REWRITES: list[tuple[str, Callable]] = [
     ("learning rate left out", _update(-1, with_rate=False)),
     ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term"), 2)),
     ("the 2 of the squared error dropped", _scaled(("grad_out_output", "term"), sp.Rational(1, 2))),
-    *[("a hidden neuron's error summed over one output only", _one_output(m)) for m in range(LIMITS["neurons per layer"])],
 ]
+ONE_OUTPUT = "a hidden neuron's error summed over one output only"
 TOO_FEW_DIGITS = f"too few digits to check: write at least {MIN_SIGNIFICANT} significant digits or decimals"
+# The work of one sheet's diagnoses is bounded: the distinct wrong numbers diagnosed, and the steps
+# replayed for the rewrites (each replay costs a step per record; a 2-2-2 network has 64 records).
+MAX_DIAGNOSED = 2000
+MAX_REPLAYED_STEPS = 100_000
+NOT_DIAGNOSED = f"not diagnosed: the sheet has more than {MAX_DIAGNOSED} different wrong numbers"
+NOT_ALL_TRIED = "no known cause among those tried: the network is too large to replay every one"
 
 
-def diagnose(solution: Solution, records: list[Record], answers: list[Answer], wrong: Answer) -> Diagnosis:
-    """The first cause in the catalogue whose recomputation gives the student's number; causes that
-    change the wrong answer's own step are tried before those that act upstream of it."""
-    given, target = wrong.given, wrong.record
-    if too_few_digits(given, target.value):
-        return Diagnosis(TOO_FEW_DIGITS, None)
-    own = [r for r in REWRITES if target.step is not None and r[1](target, target.step.forms[-1]) != target.step.forms[-1]]
-    for cause, rewrite in own + [r for r in REWRITES if r not in own]:
-        _, value = replay_until(solution, records, answers, target, rewrite)
-        if value is not None and matches(given, value):
-            return Diagnosis(cause, value)
-    updated = _variant_value(solution, target.label) if solution.spec.hidden_deltas == "original" else None
-    if updated is not None and matches(given, updated):
-        return Diagnosis("hidden deltas computed from already-updated weights", updated)
-    swapped = _swapped_indices(records, target)
-    if swapped is not None and matches(given, swapped):
-        return Diagnosis("two weights' indices swapped", swapped)
-    for factor in (10, 0.1):
-        if matches(given, target.value * factor):
-            return Diagnosis("decimal slip (a factor of 10)", target.value * factor)
-    if _transposed(given, target.value):
-        return Diagnosis("two adjacent digits transposed", target.value)
-    return Diagnosis(NO_KNOWN_CAUSE, None)
+def _rewrites(solution: Solution) -> list[tuple[str, Callable]]:
+    """REWRITES, then "summed over one output only" for each term m of a hidden neuron's error: as many
+    as the widest layer of this network has neurons (a sum has no more terms than that)."""
+    return REWRITES + [(ONE_OUTPUT, _one_output(m)) for m in range(max(solution.spec.widths))]
+
+
+def diagnose_all(solution: Solution, records: list[Record], answers: list[Answer],
+                 wrong: list[Answer]) -> dict[Answer, Diagnosis]:
+    """Each wrong answer's diagnosis; the same number for the same quantity is diagnosed once, and
+    at most MAX_DIAGNOSED numbers are."""
+    diagnoser = _Diagnoser(solution, records, answers, [a.record for a in wrong])
+    by_number: dict = {}
+    for answer in wrong:
+        key = (id(answer.record), answer.given)
+        if key not in by_number:
+            by_number[key] = diagnoser.diagnose(answer) if len(by_number) < MAX_DIAGNOSED else \
+                Diagnosis(NOT_DIAGNOSED, None)
+    return {answer: by_number[(id(answer.record), answer.given)] for answer in wrong}
+
+
+class _Diagnoser:
+    """The diagnoses of one sheet. Each rewrite is replayed once, over every record up to the last
+    one diagnosed, when an answer first needs it: the replayed value at each record is what
+    replay_until gives for it, so every wrong answer looks its value up."""
+
+    def __init__(self, solution: Solution, records: list[Record], answers: list[Answer], targets: list[Record]):
+        self.solution, self.numbers = solution, last_numbers(answers)
+        position = {id(r): i for i, r in enumerate(records)}
+        self.records = records[:max((position[id(r)] for r in targets), default=-1) + 1]
+        self.rewrites = _rewrites(solution)
+        self.plain: dict | None = None  # {id(record): value} without a rewrite
+        self.steps = 0  # replayed for the rewrites so far
+        self.replayed: dict = {}  # rewrite's index -> {id(record): value}
+        self.orders: dict = {}  # id(record) -> the rewrites' indices in the order they are tried
+        self.by_indices = {(r.quantity, r.layer, r.to, r.source): r.value for r in reversed(records)}
+
+    def diagnose(self, wrong: Answer) -> Diagnosis:
+        """The first cause in the catalogue whose recomputation gives the student's number; causes that
+        change the wrong answer's own step are tried before those that act upstream of it."""
+        number, target = written(wrong.given), wrong.record
+        exact = to_decimal(target.value)
+        if number.too_few_digits(exact):
+            return Diagnosis(TOO_FEW_DIGITS, None)
+        untried = False  # a rewrite beyond the budget is skipped; a later one may still reproduce the number
+        for index in self._order(target):
+            if not self._replay(index):
+                untried = True
+                continue
+            value = self.replayed[index][id(target)]
+            if number.matches(to_decimal(value)):
+                return Diagnosis(self.rewrites[index][0], value)
+        from_original = self.solution.spec.hidden_deltas == "original"
+        updated = _variant_value(self.solution, target.label) if from_original else None
+        if number.matches(to_decimal(updated)):
+            return Diagnosis("hidden deltas computed from already-updated weights", updated)
+        swapped = self._swapped_indices(target)
+        if number.matches(to_decimal(swapped)):
+            return Diagnosis("two weights' indices swapped", swapped)
+        for slipped in (exact.scaleb(1), exact.scaleb(-1)) if exact is not None else ():
+            if number.matches(slipped):
+                return Diagnosis("decimal slip (a factor of 10)", float(slipped))
+        if _transposed(number, exact):
+            return Diagnosis("two adjacent digits transposed", target.value)
+        return Diagnosis(NOT_ALL_TRIED if untried else NO_KNOWN_CAUSE, None)
+
+    def _order(self, target: Record) -> list[int]:
+        """The rewrites' indices: those that change the target's own step first."""
+        if id(target) not in self.orders:
+            form = target.step.forms[-1] if target.step is not None else None
+            own = [i for i, (_, rewrite) in enumerate(self.rewrites)
+                   if form is not None and rewrite(target, form) != form]
+            self.orders[id(target)] = own + [i for i in range(len(self.rewrites)) if i not in own]
+        return self.orders[id(target)]
+
+    def _replay(self, index: int) -> bool:
+        """Replay a rewrite unless done already; False if that is beyond the budget."""
+        if index in self.replayed:
+            return True
+        if self.steps + len(self.records) > MAX_REPLAYED_STEPS:
+            return False
+        if self.plain is None:
+            self.plain = {id(r): value for r, _, value in replays(self.solution, self.records, self.numbers)}
+        self.replayed[index] = {id(r): value for r, _, value in replays(
+            self.solution, self.records, self.numbers, self.rewrites[index][1], baseline=self.plain)}
+        self.steps += len(self.records)
+        return True
+
+    def _swapped_indices(self, target: Record) -> float | None:
+        """The same quantity for the weight with "to" and "from" exchanged (w_jk read as w_kj)."""
+        if target.source is None or target.to == target.source:
+            return None
+        return self.by_indices.get((target.quantity, target.layer, target.source, target.to))
 
 
 @lru_cache(maxsize=8)
@@ -124,19 +199,14 @@ def _variant_value(solution: Solution, label: str) -> float | None:
     return _variant(solution.spec).get(label)
 
 
-def _swapped_indices(records: list[Record], target: Record) -> float | None:
-    """The same quantity for the weight with "to" and "from" exchanged (w_jk read as w_kj)."""
-    if target.source is None or target.to == target.source:
-        return None
-    return next((r.value for r in records if (r.quantity, r.layer, r.to, r.source) ==
-                 (target.quantity, target.layer, target.source, target.to)), None)
-
-
-def _transposed(given: str, exact: float) -> bool:
+def _transposed(given: Written, exact: Decimal | None) -> bool:
     """Is ``given`` the exact value, rounded to the digits written, with two neighbouring digits swapped?"""
-    expected = f"{exact:.{decimals(given)}f}"
-    if len(expected) != len(given) or expected == given:
+    if exact is None or abs(exact.adjusted() - given.number.adjusted()) > 1:  # a swap keeps the size, give or take a 0
         return False
-    differ = [i for i, (a, b) in enumerate(zip(expected, given)) if a != b]
+    rounded = f"{half_up(exact, given.places):f}"
+    shown = f"{given.number:f}"
+    if len(rounded) != len(shown) or rounded == shown:
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(rounded, shown)) if a != b]
     return (len(differ) == 2 and differ[1] == differ[0] + 1
-            and expected[differ[0]] == given[differ[1]] and expected[differ[1]] == given[differ[0]])
+            and rounded[differ[0]] == shown[differ[1]] and rounded[differ[1]] == shown[differ[0]])

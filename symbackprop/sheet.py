@@ -9,11 +9,13 @@ braces, ``\\left``/``\\right`` and the ways of writing a derivative (``dE/dw5``,
 
 from __future__ import annotations
 
+import bisect
 import csv
 import difflib
 import io
 import re
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .catalogue import Record
@@ -21,13 +23,16 @@ from .errors import SpecError
 from .printing import closing_brace
 from .spec import parse_text
 
-NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+# One way to read each number, so a long run of digits that is not a number fails in linear time.
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 MAX_SHEET_BYTES = 2_000_000  # a hand calculation is far smaller; this bounds the time to read one
-MAX_DECIMALS = 20  # more decimals than a float carries mean a mistake, not precision
+MAX_LABEL_CHARS = 300  # the longest label of a worked solution is about 100; a longer one is an expression
+MAX_SUGGESTED = 1000  # unknown labels given suggestions; more than that is not a hand calculation
+_NEARBY = 25  # an unknown label is compared with this many keys of its skeleton either side of it
 _ERROR_NAMES = {"e", "etotal", "etot", "c", "error"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # each answer is itself: the same line written twice is graded twice
 class Answer:
     label: str  # as the student wrote it
     given: str  # the number as written
@@ -62,29 +67,34 @@ def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
 def _number_text(value, where: str) -> str:
     text = number_text(str(value)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
     if text is None:
-        raise SpecError(f"{where}: expected a number with at most {MAX_DECIMALS} decimals, found {value!r}")
+        raise SpecError(f"{where}: expected a number, found {value!r}")
     return text
+
+
+_WRAPPER = re.compile(r"\\(?:text|mathrm|mathbf)\{([^{}]*)\}")
+_TIMES_TEN = re.compile(r"\\(?:times|cdot)10\^\(?([+-]?\d+)\)?$")
 
 
 def number_text(text: str) -> str | None:
     """A number as the student wrote it, normalised but keeping its digits: "0.3590", "-3.51e-05".
 
     Accepts a Unicode minus, a leading "+", wrappers such as \\text{...} or braces, trailing
-    punctuation, and LaTeX's ``3.51 \\times 10^{-5}``; None if it is not a number.
+    punctuation, and LaTeX's ``3.51 \\times 10^{-5}``; None if it is not a number. Any size is a
+    number (grading.py compares as written), up to the exponents Python's decimal can hold (10^±10^18).
     """
-    text = re.sub(r"\\(?:text|mathrm|mathbf)\{([^{}]*)\}", r"\1", text)
+    if "\\" in text:
+        text = _WRAPPER.sub(r"\1", text)
     text = text.replace("\u2212", "-").replace("{", "").replace("}", "").replace(" ", "").replace("\\,", "")
-    text = re.sub(r"\\(?:times|cdot)10\^\(?([+-]?\d+)\)?$", r"e\1", text).rstrip(".,;")
-    if not NUMBER.match(text) or not -MAX_DECIMALS <= _exponent(text) <= 400:
+    if "\\" in text:
+        text = _TIMES_TEN.sub(r"e\1", text)
+    text = text.rstrip(".,;")
+    if not NUMBER.fullmatch(text):
+        return None
+    try:
+        Decimal(text)
+    except InvalidOperation:  # an exponent of 19 digits or more
         return None
     return text
-
-
-def _exponent(text: str) -> int:
-    from decimal import Decimal
-
-    exponent = Decimal(text).as_tuple().exponent
-    return exponent if isinstance(exponent, int) else 0
 
 
 def _csv_pairs(text: str, path: Path) -> list[tuple[str, str]]:
@@ -97,38 +107,81 @@ def _csv_pairs(text: str, path: Path) -> list[tuple[str, str]]:
         if len(row) != 2:
             raise SpecError(f"{path}: line {number}: expected two columns, label and value")
         label, value = row[0].strip(), row[1].strip()
-        if not pairs and number_text(value) is None and canonical(value) in ("value", "answer", "given"):
+        if not pairs and len(value) < 10 and canonical(value) in ("value", "answer", "given"):
             continue  # a header row
         pairs.append((label, _number_text(value, f"{path}: line {number}")))
     return pairs
 
 
-# Bounded lengths keep an unclosed delimiter from making the scan quadratic.
-_MATH = re.compile(r"\$\$(.{1,8000}?)\$\$|\\\[(.{1,8000}?)\\\]|\\\((.{1,4000}?)\\\)|\$([^$]{1,4000}?)\$"
-                   r"|\\begin\{(?:align\*?|aligned|equation\*?|gather\*?)\}(.{1,8000}?)"
-                   r"\\end\{(?:align\*?|aligned|equation\*?|gather\*?)\}", re.S)
+_ENVIRONMENT = r"(?:align\*?|aligned|equation\*?|gather\*?)\}"
+_OPENER = re.compile(r"\$\$?|\\\[|\\\(|\\begin\{" + _ENVIRONMENT)
+#: Each opener's closer and the longest content it may enclose: a bound on the work per opener.
+_CLOSERS = {"$$": (re.compile(r"\$\$"), 8000), "$": (re.compile(r"\$"), 4000), "\\[": (re.compile(r"\\\]"), 8000),
+            "\\(": (re.compile(r"\\\)"), 4000), "\\begin": (re.compile(r"\\end\{" + _ENVIRONMENT), 8000)}
+_ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}")
+_ROWS = re.compile(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|;")
+_LETTER = re.compile("[A-Za-z]")
 _ARITHMETIC = re.compile(r"\\(?:cdot|times|frac|dfrac|left|right|div|pm)\b")
-_CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}.*?\\end\{\1\}", re.S)
-_RELATION = re.compile(r"&?\s*(?:=|\\approx|≈)\s*")
-_HISTORY = re.compile(r"error[^.$]*?\bfrom\s+(\d*\.\d+)\s+to\s+(\d*\.\d+)", re.I)
+_CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}")
+_RELATION = re.compile(r"=|\\approx|≈")
+_HISTORY = re.compile(r"error[^.$]{0,200}?\bfrom\s+(\d*\.\d+)\s+to\s+(\d*\.\d+)", re.I)
+
+
+def _math_blocks(text: str):
+    """The content of every ``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]`` and align-like environment.
+
+    Openers are taken in order. The next match of each kind of closer is remembered, so each kind is
+    searched forward only and the scan stays linear however many openers are never closed. An
+    opener whose closer is further than its kind allows is no opener ("$$" may still open "$").
+    """
+    upcoming: dict = {}  # kind -> the next match of its closer; None: there is none further on
+    position = 0
+    while opener := _OPENER.search(text, position):
+        kind = "\\begin" if opener.group().startswith("\\begin") else opener.group()
+        closer, longest = _CLOSERS[kind]
+        start = opener.end()
+        if kind not in upcoming or (upcoming[kind] is not None and upcoming[kind].start() <= start):
+            upcoming[kind] = closer.search(text, start + 1)  # the content has at least one character
+        found = upcoming[kind]
+        if found is None or found.start() - start > longest:
+            position = opener.start() + 1
+            continue
+        yield text[start:found.start()]
+        position = found.end()
+
+
+def _cases_as_one(math: str) -> str:
+    """Cases, matrices and arrays as the single word \\cases: their rows are alternatives, not
+    equations. An environment never closed is searched for once."""
+    parts, position, unclosed = [], 0, set()
+    for opener in _CASES.finditer(math):
+        name = opener.group(1)
+        if opener.start() < position or name in unclosed:
+            continue
+        end = math.find(f"\\end{{{name}}}", opener.end())
+        if end < 0:
+            unclosed.add(name)
+            continue
+        parts += [math[position:opener.start()], "\\cases"]
+        position = end + len(name) + 6
+    return "".join(parts) + math[position:]
 
 
 def equation_answers(text: str) -> list[tuple[str, str]]:
     """Every equation chain whose last member is a number, as (left-hand side, number); and the
     tutorials' sentence "the error decreases from X to Y" as the error after 0 and 1 updates."""
     pairs = []
-    for match_ in _MATH.finditer(text):
-        math = next(group for group in match_.groups() if group is not None)
-        math = _CASES.sub(r"\\cases", math)  # its rows are alternatives, not equations
-        math = re.sub(r"\\(?:begin|end)\{[a-zA-Z*]+\}", "", math)
+    for math in _math_blocks(text):
+        if "\\begin" in math or "\\end" in math:
+            math = _ENVIRONMENTS.sub("", _cases_as_one(math))
         lhs = ""
-        for line in re.split(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|;", math):
-            members = [m.strip() for m in _RELATION.split(line.strip())]
+        for line in _ROWS.split(math):
+            members = [m.strip() for m in _RELATION.split(line)]
             if len(members) < 2:
                 continue
-            lhs = members[0] or lhs  # an "&= ..." row continues the equation above
+            lhs = members[0].removesuffix("&").rstrip() or lhs  # an "&= ..." row continues the equation above
             value = number_text(members[-1])
-            if value is not None and re.search(r"[A-Za-z]", _ARITHMETIC.sub("", lhs)):
+            if value is not None and _LETTER.search(_ARITHMETIC.sub("", lhs)):
                 pairs.append((lhs, value))  # a left-hand side without letters is arithmetic, not a label
     for match_ in _HISTORY.finditer(text):
         pairs += [("E after 0", match_.group(1)), ("E after 1", match_.group(2))]
@@ -177,12 +230,64 @@ def _strip_d(text: str) -> str:
 
 def match(pairs: list[tuple[str, str]], records: list[Record]) -> list[Answer]:
     """Each (label, number) against the records, in the order written; every one is graded."""
-    index = {canonical(label): r for r in records for label in (*r.aliases, r.label)}
+    known = _Known(records)
+    keys: dict = {}
+    suggested: dict = {}
     answers: list[Answer] = []
     for label, given in pairs:
-        key = canonical(label)
-        record = index.get(key)
-        suggestions = () if record else tuple(dict.fromkeys(
-            index[k].label for k in difflib.get_close_matches(key, list(index), n=6, cutoff=0.0)))[:3]
-        answers.append(Answer(label, given, record, suggestions))
+        if label not in keys:  # None: too long to be a label, an unknown one without suggestions
+            keys[label] = canonical(label) if len(label) <= MAX_LABEL_CHARS else None
+        key = keys[label]
+        record = known.records.get(key)
+        if record is None and key is not None and key not in suggested and len(suggested) < MAX_SUGGESTED:
+            suggested[key] = known.closest(key)
+        answers.append(Answer(label, given, record, suggested.get(key, ())))
     return answers
+
+
+class _Known:
+    """The records by canonical key; and the keys by skeleton (the key with its numbers as "#"), so
+    that an unknown label is compared with the few keys spelled like it, not with every key."""
+
+    def __init__(self, records: list[Record]):
+        self.records = {canonical(label): r for r in records for label in (*r.aliases, r.label)}
+        groups: dict = {}
+        for key in self.records:
+            groups.setdefault(_skeleton(key), []).append((_numbers(key), key))
+        self.groups = {skeleton: sorted(group) for skeleton, group in groups.items()}
+        self._similar: dict = {}  # skeleton -> the known skeletons closest to it
+
+    def closest(self, key: str, n: int = 3) -> tuple[str, ...]:
+        """The labels of the ``n`` closest known keys: those of the same skeleton first, nearest
+        numbers first; then those of the skeletons difflib finds closest."""
+        skeleton, numbers = _skeleton(key), _numbers(key)
+        labels: dict = {}
+        if skeleton not in self._similar:
+            self._similar[skeleton] = difflib.get_close_matches(skeleton, list(self.groups), n=n, cutoff=0.0)
+        own = [skeleton] if skeleton in self.groups else []
+        for near in dict.fromkeys(own + self._similar[skeleton]):
+            for other in _nearest(self.groups[near], numbers, n):
+                labels.setdefault(self.records[other].label, None)
+        return tuple(labels)[:n]
+
+
+def _skeleton(key: str) -> str:
+    return re.sub(r"\d+", "#", key)
+
+
+def _numbers(key: str) -> tuple[int, ...]:
+    return tuple(int(run) for run in re.findall(r"\d+", key))
+
+
+def _nearest(group: list[tuple[tuple[int, ...], str]], numbers: tuple[int, ...], n: int) -> list[str]:
+    """The ``n`` keys of a sorted group whose numbers are closest: spelled alike first (w55 is w5
+    mistyped), then nearest in value; among the keys of nearby numbers, so a large group costs little."""
+    at = bisect.bisect_left(group, (numbers, ""))
+    around = group[max(at - _NEARBY, 0):at + _NEARBY]
+
+    def distance(entry: tuple[tuple[int, ...], str]) -> tuple:
+        pairs = list(zip(entry[0], numbers))
+        unlike = sum(1 - difflib.SequenceMatcher(None, str(a), str(b)).ratio() for a, b in pairs)
+        return unlike, sum(abs(a - b) for a, b in pairs), entry[1]
+
+    return [key for _, key in sorted(around, key=distance)[:n]]
