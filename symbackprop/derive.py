@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
 import mpmath
 import sympy as sp
@@ -145,7 +145,10 @@ def carried(value: float, digits: int | None, style: str = "round") -> float:
     """
     if digits is None or not math.isfinite(value):
         return value
-    return float(Decimal(repr(value)).quantize(Decimal(1).scaleb(-digits), rounding=CARRY_STYLES[style]))
+    exact = Decimal(repr(value))
+    with localcontext() as context:  # enough digits for any float at any number of decimals
+        context.prec = max(28, exact.adjusted() + digits + 2)
+        return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=CARRY_STYLES[style]))
 
 
 class Values:

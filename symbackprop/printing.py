@@ -34,6 +34,8 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
     when that is smaller) unless they show the value exactly: at 4 decimals 0.05 stays 0.05,
     0.00004 does not.
     """
+    if not math.isfinite(value):  # never a worked solution's value (derive.py refuses them); said plainly
+        return {math.inf: "\\infty", -math.inf: "-\\infty"}.get(value, "\\text{NaN}")
     fixed = _strip(f"{value:.{precision}f}")
     if value != 0:
         magnitude, shown = abs(value), float(fixed)
