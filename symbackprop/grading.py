@@ -245,18 +245,10 @@ class Replay:
             if self.baseline is not None and value != self.baseline[id(record)]:
                 self.differs.add(record.step.lhs)
         tainted = bool(inputs & self.tainted)
-        self.values[record.step.lhs] = _sympy_float(self._carried(value))
+        self.values[record.step.lhs] = _sympy_float(carried(value, self.digits, self.way))
         if tainted:
             self.tainted.add(record.step.lhs)
         return value, tainted
-
-    def _carried(self, value: float) -> float:
-        """carried(), for a value with more decimals than the student carries; any other is left as it
-        is, which spares carried() a rounding of 1e8 to 20 decimals beyond the precision it works in."""
-        if self.digits is None or not math.isfinite(value):
-            return value
-        places = -Decimal(repr(value)).as_tuple().exponent
-        return value if places <= self.digits else carried(value, self.digits, self.way)
 
     def _inputs(self, form) -> set:
         """The known quantities a form uses; a derivative key counts as one, not through its parts."""
