@@ -11,6 +11,7 @@ computations that share nothing with this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import math
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
@@ -122,13 +123,13 @@ class Derivation:
         return {(n.layer, n.index, f.sample): n.piece for f in self.forward for n in f.neurons
                 if n.piece is not None}
 
-    @property
+    @cached_property
     def updated(self) -> dict:
         """Every parameter after the first update (unchanged where it is not updated), by symbol."""
         return {p.parameter.symbol: p.update.value if p.update else p.parameter.value
                 for layer in self.backward for p in layer.parameters}
 
-    @property
+    @cached_property
     def gradients(self) -> dict:
         """What the first update uses, by parameter symbol."""
         return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}

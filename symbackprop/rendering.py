@@ -110,7 +110,7 @@ def render_json(documents: Documents) -> str:
     solution = documents.solution
     spec, training, labels = solution.spec, solution.training, Labels.for_spec(solution.spec)
     network = solution.network
-    gradients = solution.derivation.gradients
+    gradients, updated = solution.derivation.gradients, solution.derivation.updated
     samples = []
     for s, (sample, trace) in enumerate(zip(spec.samples, solution.reference.initial_traces), start=1):
         layers = [{"index": l, "neurons": [
@@ -123,7 +123,7 @@ def render_json(documents: Documents) -> str:
     parameters = [{
         "kind": p.quantity.kind, "layer": p.quantity.layer, "to": p.quantity.to, "from": p.quantity.source,
         "label": labels(p.quantity), "value": p.value, "gradient": gradients[p.symbol],
-        "updated": solution.derivation.updated[p.symbol], "final": final,
+        "updated": updated[p.symbol], "final": final,
     } for p, final in zip(network.parameters, training.final)]
     document = {
         "schema": "symbackprop-solution/1", "name": spec.name, "title": spec.title, "notation": spec.notation,

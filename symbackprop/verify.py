@@ -41,7 +41,7 @@ from .training import Training
 TOLERANCE = 1e-10
 #: Nodes sympy.diff may walk and build in all (see _against_sympy): about 15 microseconds each;
 #: building the full error costs about BUILD_WEIGHT times as much per node.
-SYMPY_BUDGET = 100_000
+SYMPY_BUDGET = 60_000
 BUILD_WEIGHT = 5
 EXTRA_BITS = 30
 FD_STEP = 1e-5  # relative to the parameter, and divided by the largest activation it multiplies
