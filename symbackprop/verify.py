@@ -23,36 +23,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import mpmath
-import sympy as sp
-
+from .checker import METHOD_NAMES, TOLERANCE, Checker, rounding_tolerance
 from .derive import Derivation
-from .errors import VerificationError
-from .evaluate import BOUNDS, PRECISE, evaluate_form
+from .evaluate import BOUNDS, evaluate_form
+from .finite_differences import against_finite_differences
 from .network import SymbolicNetwork
 from .notation import Labels
-from .quantities import Quantity
 from .numeric import PERTURBATION, NumericNetwork, Reference
-from .rules import KINKED
+from .quantities import Quantity
+from .symbolic_check import against_sympy
 from .training import Training
 
-#: Two exact float computations of a value agree to this fraction of its scale (evaluate.BOUNDS).
-#: Rounding costs about 1e-16 of the scale per operation; a bug costs far more than 1e-10.
-TOLERANCE = 1e-10
-#: Nodes sympy.diff may walk and build in all (see _against_sympy): about 15 microseconds each;
-#: building the full error costs about BUILD_WEIGHT times as much per node.
-SYMPY_BUDGET = 60_000
-BUILD_WEIGHT = 5
-EXTRA_BITS = 30
-FD_STEP = 1e-5  # relative to the parameter, and divided by the largest activation it multiplies
-UNIT_ROUNDOFF = 2.0 ** -53
 CANCELLATION_NOTE = 1e6  # net inputs that lose more than six digits to cancellation are named
-
-METHOD_NAMES = {
-    "numeric": "an independent numeric backpropagation in plain floats",
-    "sympy": "sympy.diff of the full error expression",
-    "finite": "central finite differences of the error",
-}
 
 
 @dataclass(frozen=True)
@@ -67,30 +49,6 @@ class Verification:
         return [f"{METHOD_NAMES[m]} ({self.counts[m]} values)" for m in self.methods]
 
 
-class _Checker:
-    """Counts checks, keeps the largest differences, stops at the first real disagreement."""
-
-    def __init__(self):
-        self.counts: dict[str, int] = {}
-        self.largest = 0.0
-        self.largest_relative = 0.0
-
-    def same(self, method: str, what: str, ours: float, theirs: float, tolerance: float,
-             scale: float | None = None) -> None:
-        """``scale`` is the size of the numbers compared (default: what the tolerance is a fraction of)."""
-        difference = abs(ours - theirs)
-        tolerance = math.inf if math.isnan(tolerance) else tolerance  # no estimate: nothing to judge by
-        if not difference <= tolerance:
-            raise VerificationError(
-                f"internal check failed: {what} is {ours!r} by the chain rule but {theirs!r} by "
-                f"{METHOD_NAMES[method]} (allowed difference {tolerance:.3g}); please report this bug")
-        self.largest = max(self.largest, difference)
-        scale = tolerance / TOLERANCE if scale is None else scale
-        if difference:
-            self.largest_relative = max(self.largest_relative, difference / scale)
-        self.counts[method] = self.counts.get(method, 0) + 1
-
-
 def step_scales(network: SymbolicNetwork, derivation: Derivation) -> dict:
     """Every step's scale: the size of the terms its value was made from (evaluate.BOUNDS)."""
     known = {key: (value, abs(value)) for key, value in network.given_values().items()}
@@ -102,13 +60,13 @@ def step_scales(network: SymbolicNetwork, derivation: Derivation) -> dict:
 def verify(network: SymbolicNetwork, derivation: Derivation, training: Training, numeric: NumericNetwork,
            reference: Reference) -> Verification:
     scales = step_scales(network, derivation)
-    check, notes = _Checker(), _cancellation_notes(network, derivation, scales)
+    check, notes = Checker(), _cancellation_notes(network, derivation, scales)
     labels = Labels.for_spec(network.spec)
     _against_numeric(check, network, derivation, reference, numeric, scales)
     _training_against_numeric(check, network, derivation, training, numeric, reference, scales)
     gradients = _true_gradients(network, derivation)
-    exact = _against_sympy(check, network, derivation, gradients, scales, labels, notes)
-    notes += _against_finite_differences(check, network, derivation, numeric, reference, gradients, scales,
+    exact = against_sympy(check, network, derivation, gradients, scales, labels, notes)
+    notes += against_finite_differences(check, network, derivation, numeric, reference, gradients, scales,
                                          labels, exact)
     notes += _kink_notes(network, derivation, labels)
     if network.spec.hidden_deltas == "updated":
@@ -116,10 +74,6 @@ def verify(network: SymbolicNetwork, derivation: Derivation, training: Training,
                      "only the numeric engine checks them")
     methods = tuple(m for m in METHOD_NAMES if m in check.counts)
     return Verification(methods, dict(check.counts), check.largest, tuple(notes), check.largest_relative)
-
-
-def _tolerance(scale: float) -> float:
-    return TOLERANCE * scale
 
 
 def _cancellation_notes(network: SymbolicNetwork, derivation: Derivation, scales: dict) -> list[str]:
@@ -136,12 +90,12 @@ def _cancellation_notes(network: SymbolicNetwork, derivation: Derivation, scales
             f"{math.floor(math.log10(worst))} digits to cancellation; the checks allow for that"]
 
 
-def _against_numeric(check: _Checker, network, derivation: Derivation, reference: Reference,
+def _against_numeric(check: Checker, network, derivation: Derivation, reference: Reference,
                      numeric: NumericNetwork, scales: dict) -> None:
     values = derivation.values
 
     def same(what: str, key, theirs: float) -> None:
-        check.same("numeric", what, values[key], theirs, _tolerance(scales[key]))
+        check.same("numeric", what, values[key], theirs, rounding_tolerance(scales[key]))
 
     for s, trace in enumerate(reference.initial_traces, start=1):
         for layer in range(1, network.depth + 1):
@@ -167,17 +121,18 @@ def _against_numeric(check: _Checker, network, derivation: Derivation, reference
             check.same("numeric", f"the unchanged {p.quantity.name()}", p.value, updated, 0.0)
 
 
-def _training_against_numeric(check: _Checker, network, derivation: Derivation, training: Training,
+def _training_against_numeric(check: Checker, network, derivation: Derivation, training: Training,
                               numeric: NumericNetwork, reference: Reference, scales: dict) -> None:
     """The compiled loop against the numeric engine's own iterations: its first update, its errors
     and parameters over the first iterations, and its error at the final parameters."""
     first_scales = [scales.get(p.updated_symbol, abs(p.value)) for p in network.parameters]
     for p, ours, theirs, scale in zip(network.parameters, training.updated, reference.first_update.state.flat(),
                                       first_scales):
-        check.same("numeric", f"the trained first update of {p.quantity.name()}", ours, theirs, _tolerance(scale))
+        check.same("numeric", f"the trained first update of {p.quantity.name()}", ours, theirs,
+                   rounding_tolerance(scale))
     error_scale = scales[derivation.error.lhs]
     check.same("numeric", "the error before training", training.history[0], numeric.error(numeric.initial_state()),
-               _tolerance(error_scale))
+               rounding_tolerance(error_scale))
     for iteration, (theirs, spread) in enumerate(zip(reference.early_errors, reference.error_spread), start=1):
         check.same("numeric", f"the error after iteration {iteration}", training.history[iteration], theirs,
                    _training_tolerance(theirs, spread, error_scale))
@@ -206,177 +161,6 @@ def _true_gradients(network: SymbolicNetwork, derivation: Derivation) -> dict:
     return steps
 
 
-def _against_sympy(check: _Checker, network: SymbolicNetwork, derivation: Derivation, gradients: dict,
-                   scales: dict, labels: Labels, notes: list) -> set:
-    """Checks the gradients whose differentiation fits the budget, output layer first (the cheapest);
-    returns their symbols.
-
-    ``sympy.diff`` walks the whole error and builds the derivative; ``_derivative_size`` predicts the
-    latter without building it, so the choice is made before the work and is the same on every run.
-    """
-    if not gradients:
-        return set()
-    spent = BUILD_WEIGHT * _estimated_size(network, len(derivation.update_samples))
-    if spent > SYMPY_BUDGET:
-        notes.append("sympy.diff of the full error skipped: the expression would be too large for its size "
-                     "budget; the other checks ran")
-        return set()
-    error = network.full_error(derivation.update_samples, derivation.pieces())
-    sizes = _tree_sizes(error)
-    chosen = []
-    for p in sorted((p for p in network.parameters if p.symbol in gradients), key=lambda p: -p.quantity.layer):
-        cost = sizes[error] + _derivative_size(error, p.symbol, sizes) if sizes[error] <= SYMPY_BUDGET else None
-        if cost is None or spent + cost > SYMPY_BUDGET:
-            break
-        chosen.append(p.symbol)
-        spent += cost
-    point = {k: (v, mpmath.mpf(v)) for k, v in network.given_values().items()}
-    for p in (p for p in network.parameters if p.symbol in chosen):
-        step = gradients[p.symbol]
-        with mpmath.workprec(derivation.bits + EXTRA_BITS):
-            exact = float(evaluate_form(sp.diff(error, p.symbol), PRECISE, point)[1])
-        check.same("sympy", f"dE/d{labels(p.quantity)}", step.value, exact, _tolerance(scales[step.lhs]))
-    left = [labels(p.quantity) for p in network.parameters if p.symbol in gradients and p.symbol not in chosen]
-    if left:
-        notes.append(f"sympy.diff of the full error checked {len(chosen)} of {len(gradients)} gradients; "
-                     f"those of {', '.join(left)} exceed its size budget, and the other checks cover them")
-    return set(chosen)
-
-
-def _estimated_size(network: SymbolicNetwork, samples: int) -> int:
-    """The full error's tree size from the widths alone (each net input repeats the whole layer
-    below), so that an expression far over the budget is never built: building one costs as much."""
-    size = 1
-    for below, width in zip(network.widths, network.widths[1:]):
-        size = below * (size + 2) + 4
-    return 2 * samples * network.outputs * (size + 6)
-
-
-def _tree_sizes(expr) -> dict:
-    """Each subexpression's size as a tree (shared parts counted each time), in time linear in the DAG."""
-    sizes: dict = {}
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        pending = [a for a in node.args if a not in sizes]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        sizes[node] = 1 + sum(sizes[a] for a in node.args)
-    return sizes
-
-
-def _derivative_size(expr, variable, sizes: dict) -> int:
-    """About how many nodes ``sympy.diff(expr, variable)`` builds: the product rule copies the other
-    factors, the chain rule the outer function, for every path that reaches ``variable``."""
-    memo: dict = {}
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        pending = [a for a in node.args if a not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        inner = [memo[a] for a in node.args]
-        if node == variable:
-            memo[node] = 1
-        elif not any(inner):
-            memo[node] = 0
-        elif node.is_Mul:
-            memo[node] = sum(d + sizes[node] - sizes[a] + 1 for a, d in zip(node.args, inner) if d)
-        elif node.is_Add:
-            memo[node] = sum(inner) + 1
-        else:  # f(g): f'(g), as large as f(g) itself, times g'
-            memo[node] = sum(inner) + sizes[node] + 1
-    return memo[expr]
-
-
-def _against_finite_differences(check: _Checker, network, derivation, numeric: NumericNetwork,
-                                reference: Reference, gradients: dict, scales: dict, labels: Labels,
-                                exact: set) -> list[str]:
-    """Richardson-extrapolated central differences, compared within their own error estimate.
-
-    The step is scaled down by the largest activation the parameter multiplies, so that it moves the
-    net input, not just the parameter, by a small amount. A step that moves a ReLU's net input across
-    its kink would straddle it, so that parameter is skipped rather than misjudged. Returns notes.
-    """
-    flat = numeric.initial_state().flat()
-    samples = [s - 1 for s in derivation.update_samples]
-    kinked = [l for l in range(1, network.depth + 1) if network.spec.layers[l - 1].activation in KINKED]
-    error_lhs = derivation.error.lhs if len(samples) == len(derivation.forward) else derivation.forward[0].error.lhs
-    error_scale = scales[error_lhs]
-
-    state = numeric.state_from(flat)
-    slots = _slots(state)
-
-    def error_and_signs(index: int | None = None, step: float = 0.0) -> tuple[float, tuple]:
-        """The error with parameter ``index`` moved by ``step``: moved in place, then put back."""
-        if index is not None:
-            container, position = slots[index]
-            container[position] = flat[index] + step
-        try:
-            return _error_and_signs(state)
-        finally:
-            if index is not None:
-                container[position] = flat[index]
-
-    def _error_and_signs(state) -> tuple[float, tuple]:
-        total, signs = 0.0, []
-        for i in samples:
-            nets, outs = numeric.forward(state, numeric.samples[i][0])
-            total += numeric.sample_error(outs[-1], numeric.samples[i][1])
-            signs += [z > 0 for l in kinked for z in nets[l]]
-        return (total / len(samples) if numeric.spec.reduction == "mean" else total), tuple(signs)
-
-    _, signs = error_and_signs()
-    skipped, undecided, overruled = [], [], []
-    for index, p in enumerate(network.parameters):
-        step = gradients.get(p.symbol)
-        if step is None:
-            continue
-        h = FD_STEP * max(1.0, abs(flat[index])) / _largest_input(network, reference, p, samples)
-        estimates = []
-        for size in (h, h / 2):
-            try:
-                (up, up_signs), (down, down_signs) = (error_and_signs(index, d) for d in (size, -size))
-            except OverflowError:
-                break
-            if up_signs != signs or down_signs != signs:
-                break
-            estimates.append((up - down) / (2 * size))
-        if len(estimates) < 2:
-            skipped.append(labels(p.quantity))
-            continue
-        richardson = (4 * estimates[1] - estimates[0]) / 3
-        # truncation: the Richardson difference bounds what is left; rounding: the error's own
-        # rounding divided by the step, amplified by the extrapolation's weights (4/3 + 1/3, times 2)
-        estimate = 2 * abs(estimates[1] - estimates[0]) + 16 * UNIT_ROUNDOFF * error_scale / h
-        tolerance = 10 * estimate + _tolerance(scales[step.lhs])
-        label = labels(p.quantity)
-        if abs(step.value - richardson) <= tolerance:
-            check.same("finite", f"dE/d{label}", step.value, richardson, tolerance,
-                       max(abs(step.value), abs(richardson)))
-        elif not math.isfinite(richardson) or estimate > max(abs(step.value), abs(richardson)):
-            undecided.append(label)
-        elif p.symbol in exact:
-            overruled.append(label)
-        else:
-            undecided.append(label)
-    notes = []
-    if skipped:
-        notes.append(f"finite differences skipped for {', '.join(skipped)}: a step of it moves a ReLU's net "
-                     f"input across the kink, where the derivative jumps")
-    if undecided:
-        notes.append(f"finite differences could not decide for {', '.join(undecided)}: their rounding and "
-                     f"truncation error is as large as the gradient or larger; the numeric engine checked them")
-    if overruled:
-        notes.append(f"finite differences disagree for {', '.join(overruled)} by more than their error estimate; "
-                     f"sympy.diff of the full error confirms the chain rule there")
-    return notes
-
-
 def _kink_notes(network: SymbolicNetwork, derivation: Derivation, labels: Labels) -> list[str]:
     at_kink = [labels(Quantity("net", n.layer, n.index, sample=f.sample))
                for f in derivation.forward for n in f.neurons if n.at_kink]
@@ -386,18 +170,3 @@ def _kink_notes(network: SymbolicNetwork, derivation: Derivation, labels: Labels
             f"worked solution takes the derivative of the piece for net <= 0 (relu'(0) = 0, leaky_relu'(0) = alpha)"]
 
 
-def _slots(state) -> list[tuple[list, int]]:
-    """Where each parameter lives in a numeric State, in SymbolicNetwork.parameters order (State.flat)."""
-    slots = []
-    for weights, biases in zip(state.weights, state.biases):
-        slots += [(row, k) for row in weights for k in range(len(row))]
-        slots += [(biases, i) for i in range(len(biases))]
-    return slots
-
-
-def _largest_input(network: SymbolicNetwork, reference: Reference, p, samples: list[int]) -> float:
-    """The largest |activation| a weight multiplies over the samples (1 for a bias), at least 1."""
-    if p.is_bias:
-        return 1.0
-    layer, k = p.quantity.layer, p.quantity.source
-    return max([1.0] + [abs(reference.initial_traces[i].outs[layer - 1][k - 1]) for i in samples])
