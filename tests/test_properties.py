@@ -29,7 +29,10 @@ settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True
 settings.register_profile("long", max_examples=600, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 PROFILE = settings.get_profile("long" if LONG else "ci")
-SECONDS = 10  # every valid spec solves within this
+# A bound that catches a hang (the nested-Piecewise blow-up took minutes), not a benchmark: the 10 s
+# promise is measured alone on the machine (tests/benchmarks/bench.py, README "Limits and guarantees"),
+# and this test may share it with others.
+SECONDS = 30
 
 
 def magnitudes():
