@@ -45,7 +45,7 @@ def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
     try:
         if path.stat().st_size > MAX_SHEET_BYTES:
             raise SpecError(f"{path}: {path.stat().st_size:,} bytes; an answer sheet may have at most {MAX_SHEET_BYTES:,}")
-        text = path.read_text("utf-8")
+        text = path.read_text("utf-8-sig")  # a byte-order mark, as Windows editors write, is no error
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read the answers: {exc}") from None
     suffix = path.suffix.lower()

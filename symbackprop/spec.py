@@ -148,7 +148,7 @@ def _read(path: Path) -> str:
         size = path.stat().st_size
         if size > INPUT_LIMITS["file bytes"]:
             raise SpecError(f"{path}: {size:,} bytes; a spec may have at most {INPUT_LIMITS['file bytes']:,}")
-        return path.read_text("utf-8")
+        return path.read_text("utf-8-sig")  # a byte-order mark, as Windows editors write, is no error
     except (OSError, UnicodeDecodeError) as exc:
         raise SpecError(f"{path}: cannot read: {exc}") from None
 

@@ -18,6 +18,8 @@ def _unique_mapping(base):
     def construct(loader, node):
         seen = set()
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # "<<: *base": merged keys may be overridden
+                continue
             key = loader.construct_object(key_node, deep=True)
             if isinstance(key, (str, int, float, bool)) or key is None:
                 if key in seen:

@@ -232,3 +232,13 @@ def test_interrupted_training_exits_130_and_writes_nothing(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 130 and result.stderr == "symbackprop: interrupted\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_byte_order_mark_and_yaml_merge_keys_are_read(tmp_path):
+    spec = tmp_path / "net.json"
+    spec.write_bytes(b"\xef\xbb\xbf" + json.dumps(LARGE["target 1e8"]).encode())
+    assert symbackprop.solve(spec).spec.learning_rate == 0.1
+    merged = tmp_path / "merged.yaml"
+    merged.write_text("inputs: [1]\ntargets: [1]\nlearning_rate: 0.1\n"
+                      "layers: [{<<: {activation: linear, weights: [[1]]}, activation: sigmoid}]\n")
+    assert symbackprop.solve(merged).spec.layers[0].activation == "sigmoid"
