@@ -189,9 +189,9 @@ def run_examples(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    run: Callable[[argparse.Namespace], int] = args.run
     try:
+        args = build_parser().parse_args(argv)  # inside: checking -f imports SymPy, which Ctrl-C may hit
+        run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SymbackpropError as exc:
         print(f"symbackprop: error: {exc}", file=sys.stderr)

@@ -55,7 +55,7 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
 def _refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
     for name in documents:
         path = folder / name
-        if not path.is_file():
+        if (not path.exists() and not path.is_symlink()) or path.is_dir():  # a folder: _write_all says so
             continue
         if source and _same_file(path, source):
             raise OutputError(f"output: {path} is the spec being solved; choose another output folder (-o)")
@@ -72,7 +72,9 @@ def _same_file(path: Path, other: str) -> bool:
 
 
 def _ours(path: Path) -> bool:
-    """Does the file carry the mark symbackprop puts in every document it writes?"""
+    """Is it a regular file that carries the mark symbackprop puts in every document it writes?"""
+    if path.is_symlink() or not path.is_file():
+        return False
     mark, where = MARKS[path.suffix]
     try:
         with open(path, "rb") as stream:

@@ -67,7 +67,9 @@ def _environment(kind: str, template_dir: Path | None):
     if kind == "tex":  # braces and % are LaTeX syntax; use nbconvert-style delimiters instead
         delimiters = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                           variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+    from jinja2.sandbox import SandboxedEnvironment  # a user's template reaches no Python internals
+
+    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              bytecode_cache=_bytecode_cache(), **delimiters)
     env.filters["escape"] = escape_latex if kind == "tex" else escape_markdown
@@ -101,6 +103,9 @@ def _templated(kind: str, template: str) -> Callable[[Documents], str]:
             where = ":".join(str(part) for part in (getattr(exc, "name", None) or template,
                                                    getattr(exc, "lineno", None)) if part)
             raise TemplateError(f"template {where}: {exc.message}") from None
+        except (ArithmeticError, LookupError, RecursionError, TypeError, UnicodeError, ValueError) as exc:
+            # what else a template's own expressions or files can raise ({{ 1/0 }}, an endless extends)
+            raise TemplateError(f"template {template}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
     return render
 

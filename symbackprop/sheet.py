@@ -42,6 +42,8 @@ class Answer:
 
 def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
     path = Path(path)
+    if path.exists() and not path.is_file():  # a FIFO or a device would be read for ever
+        raise SpecError(f"{path}: not a regular file")
     try:
         if path.stat().st_size > MAX_SHEET_BYTES:
             raise SpecError(f"{path}: {path.stat().st_size:,} bytes; an answer sheet may have at most {MAX_SHEET_BYTES:,}")
@@ -115,9 +117,11 @@ def _csv_pairs(text: str, path: Path) -> list[tuple[str, str]]:
 
 _ENVIRONMENT = r"(?:align\*?|aligned|equation\*?|gather\*?)\}"
 _OPENER = re.compile(r"\$\$?|\\\[|\\\(|\\begin\{" + _ENVIRONMENT)
-#: Each opener's closer and the longest content it may enclose: a bound on the work per opener.
-_CLOSERS = {"$$": (re.compile(r"\$\$"), 8000), "$": (re.compile(r"\$"), 4000), "\\[": (re.compile(r"\\\]"), 8000),
-            "\\(": (re.compile(r"\\\)"), 4000), "\\begin": (re.compile(r"\\end\{" + _ENVIRONMENT), 8000)}
+#: Each opener's closer. Math never spans a blank line (TeX ends it there, and so do Markdown's
+#: renderers), so a closer beyond the next blank line closes nothing of this opener's.
+_CLOSERS = {"$$": re.compile(r"\$\$"), "$": re.compile(r"\$"), "\\[": re.compile(r"\\\]"),
+            "\\(": re.compile(r"\\\)"), "\\begin": re.compile(r"\\end\{" + _ENVIRONMENT)}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}")
 _ROWS = re.compile(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|;")
 _LETTER = re.compile("[A-Za-z]")
@@ -130,20 +134,21 @@ _HISTORY = re.compile(r"error[^.$]{0,200}?\bfrom\s+(\d*\.\d+)\s+to\s+(\d*\.\d+)"
 def _math_blocks(text: str):
     """The content of every ``$…$``, ``$$…$$``, ``\\(…\\)``, ``\\[…\\]`` and align-like environment.
 
-    Openers are taken in order. The next match of each kind of closer is remembered, so each kind is
-    searched forward only and the scan stays linear however many openers are never closed. An
-    opener whose closer is further than its kind allows is no opener ("$$" may still open "$").
+    Openers are taken in order. The next match of each kind of closer, and the next blank line, are
+    remembered, so each is searched forward only and the scan stays linear however many openers are
+    never closed. An opener whose closer lies beyond the next blank line is no opener ("$$" may
+    still open "$"); math of any length within a paragraph is read.
     """
-    upcoming: dict = {}  # kind -> the next match of its closer; None: there is none further on
+    upcoming: dict = {}  # kind (or "blank") -> its next match; None: there is none further on
     position = 0
     while opener := _OPENER.search(text, position):
         kind = "\\begin" if opener.group().startswith("\\begin") else opener.group()
-        closer, longest = _CLOSERS[kind]
         start = opener.end()
-        if kind not in upcoming or (upcoming[kind] is not None and upcoming[kind].start() <= start):
-            upcoming[kind] = closer.search(text, start + 1)  # the content has at least one character
-        found = upcoming[kind]
-        if found is None or found.start() - start > longest:
+        for key, pattern in ((kind, _CLOSERS[kind]), ("blank", _BLANK_LINE)):
+            if key not in upcoming or (upcoming[key] is not None and upcoming[key].start() < start):
+                upcoming[key] = pattern.search(text, start + (key == kind))  # content: one character at least
+        found, blank = upcoming[kind], upcoming["blank"]
+        if found is None or (blank is not None and blank.start() < found.start()):
             position = opener.start() + 1
             continue
         yield text[start:found.start()]

@@ -145,6 +145,8 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
 
 def _read(path: Path) -> str:
     try:
+        if not path.is_file():  # a FIFO or a device would be read for ever
+            raise SpecError(f"{path}: not a regular file")
         size = path.stat().st_size
         if size > INPUT_LIMITS["file bytes"]:
             raise SpecError(f"{path}: {size:,} bytes; a spec may have at most {INPUT_LIMITS['file bytes']:,}")

@@ -242,3 +242,39 @@ def test_a_byte_order_mark_and_yaml_merge_keys_are_read(tmp_path):
     merged.write_text("inputs: [1]\ntargets: [1]\nlearning_rate: 0.1\n"
                       "layers: [{<<: {activation: linear, weights: [[1]]}, activation: sigmoid}]\n")
     assert symbackprop.solve(merged).spec.layers[0].activation == "sigmoid"
+
+
+def test_a_long_number_is_graded_and_later_answers_still_read(tmp_path):
+    from symbackprop.checking import check
+
+    sheet = tmp_path / "sheet.md"
+    sheet.write_text(f"$net_{{h2}} = 0.3925$\n\n$net_{{h1}} = {'9' * 4400}$\n\n$out_{{h1}} = 0.5933$\n")
+    statuses = {g.answer.record.label: g.status for g in check("mazur", sheet).grades}
+    assert statuses == {"net_{h2}": "correct", "net_{h1}": "wrong", "out_{h1}": "correct"}
+
+
+def test_a_fifo_is_no_spec_and_no_output_is_replaced_through_it(tmp_path, capsys):
+    import os
+
+    fifo = tmp_path / "net.yaml"
+    os.mkfifo(fifo)
+    status, _, err = run_cli(tmp_path, capsys, "solve", str(fifo), "-o", str(tmp_path / "out"))
+    assert status == 2 and "not a regular file" in err
+    out = tmp_path / "out"
+    out.mkdir()
+    os.mkfifo(out / "mazur.md")
+    (out / "mazur.tex").symlink_to(tmp_path / "nowhere")
+    status, _, err = run_cli(tmp_path, capsys, "solve", "mazur", "--iterations", "1", "-o", str(out))
+    assert status == 2 and "not written by symbackprop" in err
+
+
+@pytest.mark.parametrize("body", ["{{ 1/0 }}", '{% extends "solution.md.j2" %}',
+                                  "{{ ''.__class__.__mro__[1].__subclasses__() }}"])
+def test_a_broken_or_hostile_template_is_one_line(tmp_path, capsys, body):
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "solution.md.j2").write_text(body)
+    status, _, err = run_cli(tmp_path, capsys, "solve", "mazur", "--iterations", "1", "-f", "md",
+                             "--template-dir", str(folder), "-o", str(tmp_path / "out"))
+    assert status == 2 and err.count("\n") == 1 and err.startswith("symbackprop: error: template")
+    assert not (tmp_path / "out").exists()
