@@ -196,7 +196,10 @@ def _parser_message(exc: Exception) -> str:
     problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
     if problem and mark is not None:
         return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    return excerpt(" ".join(str(exc).split()), 200)
+    text = " ".join(str(exc).split())
+    if "integer string conversion" in text:  # Python's own guard against quadratic int parsing
+        return "an integer of more than 4,300 digits"
+    return excerpt(text, 200)
 
 
 def output_name(stem: str) -> str:
