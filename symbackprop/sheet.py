@@ -100,6 +100,13 @@ def number_text(text: str) -> str | None:
 
 
 def _csv_pairs(text: str, path: Path) -> list[tuple[str, str]]:
+    try:
+        return _csv_rows(text, path)
+    except csv.Error as exc:  # a field beyond the csv module's limit (131,072 characters), say
+        raise SpecError(f"{path}: malformed CSV: {exc}") from None
+
+
+def _csv_rows(text: str, path: Path) -> list[tuple[str, str]]:
     pairs = []
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         while row and not row[-1].strip():  # the empty trailing columns spreadsheets write

@@ -278,3 +278,10 @@ def test_a_broken_or_hostile_template_is_one_line(tmp_path, capsys, body):
                              "--template-dir", str(folder), "-o", str(tmp_path / "out"))
     assert status == 2 and err.count("\n") == 1 and err.startswith("symbackprop: error: template")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_csv_field_beyond_the_csv_limit_is_one_line(tmp_path, capsys):
+    sheet = tmp_path / "sheet.csv"
+    sheet.write_text("net_{h1}," + "0" * 200_000)
+    status, _, err = run_cli(tmp_path, capsys, "check", "mazur", str(sheet))
+    assert status == 2 and err.count("\n") == 1 and "malformed CSV" in err
