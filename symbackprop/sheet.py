@@ -21,7 +21,7 @@ from pathlib import Path
 from .catalogue import Record
 from .errors import SpecError
 from .printing import closing_brace
-from .spec import parse_text
+from .spec import parse_text, read_bounded
 
 # One way to read each number, so a long run of digits that is not a number fails in linear time.
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -42,14 +42,7 @@ class Answer:
 
 def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
     path = Path(path)
-    if path.exists() and not path.is_file():  # a FIFO or a device would be read for ever
-        raise SpecError(f"{path}: not a regular file")
-    try:
-        if path.stat().st_size > MAX_SHEET_BYTES:
-            raise SpecError(f"{path}: {path.stat().st_size:,} bytes; an answer sheet may have at most {MAX_SHEET_BYTES:,}")
-        text = path.read_text("utf-8-sig")  # a byte-order mark, as Windows editors write, is no error
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read the answers: {exc}") from None
+    text = read_bounded(path, MAX_SHEET_BYTES, "an answer sheet")
     suffix = path.suffix.lower()
     if suffix in (".yaml", ".yml", ".json", ".toml"):
         kind = {".yml": "yaml"}.get(suffix, suffix[1:])

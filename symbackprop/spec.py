@@ -126,7 +126,8 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
     """Load a spec file, or a built-in example by name; ``overrides`` replace top-level fields."""
     path = Path(source)
     if path.suffix.lower() in PARSERS and path.exists():
-        text, stem, kind = _read(path), path.stem, PARSERS[path.suffix.lower()]
+        text = read_bounded(path, INPUT_LIMITS["file bytes"], "a spec")
+        stem, kind = path.stem, PARSERS[path.suffix.lower()]
     elif str(source) in example_names():
         text = (resources.files("symbackprop.examples") / f"{source}.yaml").read_text("utf-8")
         stem, kind = str(source), "yaml"
@@ -143,16 +144,18 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
     return replace(spec, source=str(path)) if path.exists() else spec
 
 
-def _read(path: Path) -> str:
+def read_bounded(path: Path, limit: int, what: str) -> str:
+    """A spec's or a sheet's text: a regular file (a FIFO or a device would be read for ever) of at
+    most ``limit`` bytes, UTF-8 with or without the byte-order mark Windows editors write."""
     try:
-        if not path.is_file():  # a FIFO or a device would be read for ever
+        if path.exists() and not path.is_file():
             raise SpecError(f"{path}: not a regular file")
         size = path.stat().st_size
-        if size > INPUT_LIMITS["file bytes"]:
-            raise SpecError(f"{path}: {size:,} bytes; a spec may have at most {INPUT_LIMITS['file bytes']:,}")
-        return path.read_text("utf-8-sig")  # a byte-order mark, as Windows editors write, is no error
+        if size > limit:
+            raise SpecError(f"{path}: {size:,} bytes; {what} may have at most {limit:,}")
+        return path.read_text("utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read: {exc}") from None
+        raise SpecError(f"{path}: cannot read {what}: {exc}") from None
 
 
 def parse_text(text: str, kind: str, where: str, numbers_as_text: bool = False) -> dict:
