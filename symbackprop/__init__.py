@@ -1,6 +1,7 @@
 """symbackprop: verified, step-by-step backpropagation worked solutions.
 
-The pipeline is a chain of pure stages — load spec (spec.py) -> build the symbolic network
+The pipeline is a chain of pure stages, one subpackage each (model, engine, oracle, present,
+grading) — load spec (spec.py) -> build the symbolic network
 (network.py) -> derive every step (derive.py) -> train by compiling the derivation (training.py)
 -> cross-check against an independent numeric engine (numeric.py, verify.py) -> render (view.py,
 printing.py, rendering.py, output.py) — and this module is its public face::
@@ -23,8 +24,8 @@ from .errors import (
 __version__ = "0.1.0"
 
 _LAZY = {
-    "solve": "solution", "Solution": "solution", "render": "rendering", "write": "output",
-    "load_spec": "spec", "example_names": "spec", "Spec": "spec",
+    "solve": "solution", "Solution": "solution", "render": "present.rendering", "write": "present.output",
+    "load_spec": "model.spec", "example_names": "model.spec", "Spec": "model.spec",
 }
 
 __all__ = [

@@ -13,7 +13,7 @@ import sys
 from typing import Callable
 
 from . import __version__
-from .defaults import DEFAULT_PRECISION, PRECISION_RANGE
+from .model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from .errors import SpecError, SymbackpropError
 
 EXAMPLES = """examples:
@@ -32,7 +32,7 @@ exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer (check), 2 bad 
 
 
 def _formats(text: str) -> list[str]:
-    from .output import OUTPUT_FORMATS  # noqa: PLC0415 - kept out of --help's start-up
+    from .present.output import OUTPUT_FORMATS  # noqa: PLC0415 - kept out of --help's start-up
 
     formats = [f.strip().lower() for f in text.split(",") if f.strip()]
     bad = [f for f in formats if f not in OUTPUT_FORMATS]
@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_solve(args: argparse.Namespace) -> int:
-    from .output import write
+    from .present.output import write
     from .solution import solve
 
     if args.digits is not None and args.rounding != "carry":
@@ -158,7 +158,7 @@ def _progress_bar(what: str) -> Callable | None:
 def run_labels(args: argparse.Namespace) -> int:
     import json
 
-    from .catalogue import catalogue
+    from .grading.catalogue import catalogue
     from .solution import solve
 
     records = catalogue(solve(args.spec, notation=args.notation))
@@ -172,7 +172,7 @@ def run_labels(args: argparse.Namespace) -> int:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .checking import REPORTS, check
+    from .grading.checking import REPORTS, check
 
     result = check(args.spec, args.answers, notation=args.notation)
     sys.stdout.write(REPORTS[args.format](result))
@@ -180,7 +180,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_examples(args: argparse.Namespace) -> int:
-    from .spec import example_names, load_spec
+    from .model.spec import example_names, load_spec
 
     for name in example_names():
         spec = load_spec(name)

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .defaults import PRECISION_RANGE
-from .derive import Derivation, derive
+from .model.defaults import PRECISION_RANGE
+from .engine.derive import Derivation, derive
 from .errors import DivergenceError, SpecError
-from .network import SymbolicNetwork
-from .numeric import NumericNetwork, Reference
-from .spec import Spec, load_spec, validate
-from .training import CHECKED_ITERATIONS, Training, train
-from .verify import Verification, verify
+from .engine.network import SymbolicNetwork
+from .oracle.numeric import NumericNetwork, Reference
+from .model.spec import Spec, load_spec, validate
+from .engine.training import CHECKED_ITERATIONS, Training, train
+from .oracle.verify import Verification, verify
 
 
 @dataclass(frozen=True)

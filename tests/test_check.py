@@ -6,8 +6,8 @@ import shutil
 import pytest
 
 import symbackprop
-from symbackprop.catalogue import QUANTITIES, catalogue
-from symbackprop.checking import REPORTS, check
+from symbackprop.grading.catalogue import QUANTITIES, catalogue
+from symbackprop.grading.checking import REPORTS, check
 from symbackprop.cli import main
 from conftest import ROOT
 

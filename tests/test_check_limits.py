@@ -11,11 +11,12 @@ from decimal import Decimal
 import pytest
 
 import symbackprop
-from symbackprop import diagnosis, grading
-from symbackprop.catalogue import catalogue
-from symbackprop.checking import check
+from symbackprop.grading import diagnosis
+from symbackprop.grading import grades as grading
+from symbackprop.grading.catalogue import catalogue
+from symbackprop.grading.checking import check
 from symbackprop.cli import main
-from symbackprop.sheet import MAX_SUGGESTED, read_answers
+from symbackprop.grading.sheet import MAX_SUGGESTED, read_answers
 
 SECONDS = 10
 

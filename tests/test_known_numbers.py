@@ -39,7 +39,7 @@ def test_mazur_gradients_and_updates(solve_example):
 def test_mazur_intermediate_factors(solve_example):
     solution = solve_example("mazur")
     values, net = solution.derivation.values, solution.network
-    from symbackprop.derive import partial
+    from symbackprop.engine.derive import partial
 
     assert values[partial(net.error(1), net.out(2, 1, 1))] == pytest.approx(0.74136507, abs=5e-9)
     assert values[partial(net.out(2, 1, 1), net.net(2, 1, 1))] == pytest.approx(0.186815602, abs=5e-10)
@@ -94,13 +94,13 @@ def test_course_chain_matches_seed_002(solve_example):
 
 def test_each_output_s_share_of_a_hidden_gradient_is_shown(solve_example):
     """Seed 003: dE_o1/d out_h1 = 0.055399425 and dE_o2/d out_h1 = -0.019049119 (its rounding of -0.0190491183)."""
-    from symbackprop.derive import partial
+    from symbackprop.engine.derive import partial
 
     solution = solve_example("mazur")
     values, net = solution.derivation.values, solution.network
     assert values[partial(net.term(1, 1), net.out(1, 1, 1))] == pytest.approx(0.055399425, abs=5e-10)
     assert values[partial(net.term(2, 1), net.out(1, 1, 1))] == pytest.approx(-0.019049119, abs=1e-9)
-    from symbackprop.view import ViewBuilder
+    from symbackprop.present.view import ViewBuilder
 
     hidden = ViewBuilder(solution, 9, False).build()["backward"][1]["samples"][0]["neurons"][0]
     assert hidden["contributions"][0].parts == (

@@ -5,9 +5,9 @@ import itertools
 import pytest
 
 import symbackprop
-from symbackprop.notation import NOTATIONS, Labels
-from symbackprop.printing import format_number
-from symbackprop.quantities import Quantity
+from symbackprop.model.notation import NOTATIONS, Labels
+from symbackprop.present.printing import format_number
+from symbackprop.model.quantities import Quantity
 
 SHAPES = [(1, 1, 1), (2, 2, 2), (2, 3, 2, 1), (3, 12, 11, 2), (4, 4, 4, 4, 4)]
 BIASES = ["shared", "per_neuron", "none"]
@@ -95,8 +95,8 @@ def test_number_format_switches_to_scientific_only_to_show_digits(value, precisi
 
 
 def test_scientific_and_negative_numbers_are_bracketed_as_factors():
-    from symbackprop.printing import SolutionPrinter
-    from symbackprop.quantities import number
+    from symbackprop.present.printing import SolutionPrinter
+    from symbackprop.model.quantities import number
     import sympy as sp
 
     printer = SolutionPrinter(Labels("nielsen", (1, 1), ("none",), 1), precision=4)

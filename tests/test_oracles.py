@@ -11,7 +11,7 @@ import sympy as sp
 
 import symbackprop
 import reference
-from symbackprop.rules import ACTIVATIONS, LOSSES
+from symbackprop.model.rules import ACTIVATIONS, LOSSES
 
 
 def random_spec(seed: int, activation: str, loss: str, bias: str, samples: int = 1, **extra) -> dict:
@@ -141,7 +141,7 @@ def test_verification_runs_three_independent_methods(solve_example):
 
 
 def test_disagreement_stops_the_run(monkeypatch):
-    from symbackprop import numeric
+    from symbackprop.oracle import numeric
 
     original = numeric.NumericNetwork.update  # the reference engine now disagrees on every gradient
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import symbackprop
 from symbackprop.cli import main
-from symbackprop.rules import ACTIVATIONS, LOSSES
+from symbackprop.model.rules import ACTIVATIONS, LOSSES
 
 import reference
 

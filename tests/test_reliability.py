@@ -12,7 +12,7 @@ import pytest
 
 import symbackprop
 from symbackprop.cli import main
-from symbackprop.printing import format_number
+from symbackprop.present.printing import format_number
 
 import reference
 
@@ -125,7 +125,7 @@ def test_a_broken_engine_still_stops_the_run(monkeypatch):
     """Tolerances scaled to the magnitudes still catch a real disagreement at every scale."""
     import dataclasses
 
-    from symbackprop import numeric
+    from symbackprop.oracle import numeric
 
     original = numeric.NumericNetwork.update
 
@@ -225,7 +225,7 @@ def test_interrupted_training_exits_130_and_writes_nothing(tmp_path):
     spec = tmp_path / "long.yaml"
     spec.write_text("inputs: [1]\ntargets: [2]\nlearning_rate: 0.01\niterations: 1000000\n"
                     "layers: [{activation: linear, weights: [[1]]}]\n")
-    code = ("import signal, symbackprop.training as t, symbackprop.cli as c\n"
+    code = ("import signal, symbackprop.engine.training as t, symbackprop.cli as c\n"
             "def stop(done, total):\n    raise KeyboardInterrupt\n"
             "c._progress_bar = lambda what: stop\n"
             f"raise SystemExit(c.main(['solve', {str(spec)!r}, '-o', {str(tmp_path / 'out')!r}]))\n")
@@ -245,7 +245,7 @@ def test_a_byte_order_mark_and_yaml_merge_keys_are_read(tmp_path):
 
 
 def test_a_long_number_is_graded_and_later_answers_still_read(tmp_path):
-    from symbackprop.checking import check
+    from symbackprop.grading.checking import check
 
     sheet = tmp_path / "sheet.md"
     sheet.write_text(f"$net_{{h2}} = 0.3925$\n\n$net_{{h1}} = {'9' * 4400}$\n\n$out_{{h1}} = 0.5933$\n")

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from sympy.core.parameters import evaluate
 
-from .derive import Step, add, partial, with_zeros
-from .notation import Labels
+from ..engine.derive import Step, add, partial, with_zeros
+from ..model.notation import Labels
 from .printing import Equation, SolutionPrinter
-from .quantities import ELLIPSIS, generic, number_value
-from .rules import ACTIVATIONS
-from .solution import Solution
-from .training import shown_iterations
+from ..model.quantities import ELLIPSIS, generic, number_value
+from ..model.rules import ACTIVATIONS
+from ..solution import Solution
+from ..engine.training import shown_iterations
 
 LOSS_WORDS = {
     "half_sse": "half the sum of squared errors",

@@ -20,9 +20,9 @@ from functools import lru_cache
 import sympy as sp
 
 from .catalogue import GIVEN, Record
-from .derive import carried
+from ..engine.derive import carried
 from .sheet import Answer
-from .solution import Solution
+from ..solution import Solution
 
 STATUSES = ("correct", "rounding", "consequential", "wrong", "unknown-label")
 
@@ -277,7 +277,7 @@ class Replay:
             lhs = self.solution.derivation.error.lhs
             return float(self.values[lhs]), lhs in self.tainted
         if record.iteration == 1 and network.spec.mode == "batch":
-            from .numeric import NumericNetwork
+            from ..oracle.numeric import NumericNetwork
 
             symbols = [p.updated_symbol if p.updated_symbol in self.values else p.symbol for p in network.parameters]
             numeric = NumericNetwork(network.spec)

@@ -18,10 +18,10 @@ from typing import Callable
 import sympy as sp
 
 from .catalogue import Record, catalogue
-from .grading import MIN_SIGNIFICANT, Written, half_up, last_numbers, replays, to_decimal, written
-from .quantities import quantity_of, symbol
+from .grades import MIN_SIGNIFICANT, Written, half_up, last_numbers, replays, to_decimal, written
+from ..model.quantities import quantity_of, symbol
 from .sheet import Answer
-from .solution import Solution, solve
+from ..solution import Solution, solve
 
 NO_KNOWN_CAUSE = "no known cause"
 

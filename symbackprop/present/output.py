@@ -15,10 +15,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from .defaults import DEFAULT_PRECISION
-from .errors import LatexError, OutputError, SpecError, ToolMissingError
+from ..model.defaults import DEFAULT_PRECISION
+from ..errors import LatexError, OutputError, SpecError, ToolMissingError
 from .rendering import FORMATS, MARKS, Documents, render_options
-from .solution import Solution
+from ..solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
 MAX_PDF_BYTES = 64_000_000  # a PDF's mark is in its info dictionary, near the end

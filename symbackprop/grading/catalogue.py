@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derive import Step
-from .notation import Labels
-from .printing import SolutionPrinter
-from .quantities import quantity_of
-from .solution import Solution
-from .training import shown_iterations
+from ..engine.derive import Step
+from ..model.notation import Labels
+from ..present.printing import SolutionPrinter
+from ..model.quantities import quantity_of
+from ..solution import Solution
+from ..engine.training import shown_iterations
 
 QUANTITIES = ("net", "out", "error", "grad_out", "delta", "factor", "gradient", "updated", "history")
 GIVEN = "given"  # inputs, targets, initial parameters, learning rate: known to check, not listed by labels

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import VerificationError
+from ..errors import VerificationError
 
 #: Two exact float computations of a value agree to this fraction of its scale (evaluate.BOUNDS).
 #: Rounding costs about 1e-16 of the scale per operation; a bug costs far more than 1e-10.

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from operator import add, mul, sub
 
-from .rules import ACTIVATIONS, LOSSES
-from .spec import Spec
+from ..model.rules import ACTIVATIONS, LOSSES
+from ..model.spec import Spec
 
 
 @dataclass

@@ -19,9 +19,9 @@ import unicodedata
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from .defaults import DEFAULT_PRECISION
-from .notation import Labels
-from .quantities import number_origin, number_value, quantity_of
+from ..model.defaults import DEFAULT_PRECISION
+from ..model.notation import Labels
+from ..model.quantities import number_origin, number_value, quantity_of
 
 
 

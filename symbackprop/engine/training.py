@@ -18,7 +18,7 @@ import sympy as sp
 from sympy.core.parameters import evaluate
 
 from .derive import Derivation
-from .errors import DivergenceError
+from ..errors import DivergenceError
 from .network import SymbolicNetwork
 
 

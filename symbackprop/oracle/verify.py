@@ -24,15 +24,15 @@ import math
 from dataclasses import dataclass
 
 from .checker import METHOD_NAMES, TOLERANCE, Checker, rounding_tolerance
-from .derive import Derivation
-from .evaluate import BOUNDS, evaluate_form
+from ..engine.derive import Derivation
+from ..engine.evaluate import BOUNDS, evaluate_form
 from .finite_differences import against_finite_differences
-from .network import SymbolicNetwork
-from .notation import Labels
+from ..engine.network import SymbolicNetwork
+from ..model.notation import Labels
 from .numeric import PERTURBATION, NumericNetwork, Reference
-from .quantities import Quantity
+from ..model.quantities import Quantity
 from .symbolic_check import against_sympy
-from .training import Training
+from ..engine.training import Training
 
 CANCELLATION_NOTE = 1e6  # net inputs that lose more than six digits to cancellation are named
 

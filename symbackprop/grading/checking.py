@@ -11,15 +11,15 @@ from pathlib import Path
 from sympy.core.parameters import evaluate
 
 from .catalogue import GIVEN, Record, catalogue
-from .defaults import PRECISION_RANGE
+from ..model.defaults import PRECISION_RANGE
 from .diagnosis import Diagnosis, diagnose_all
-from .grading import STATUSES, Grade, decimals, grade, replay_until
-from .notation import Labels
-from .rendering import escape_markdown
-from .printing import Equation, SolutionPrinter
-from .quantities import number
+from .grades import STATUSES, Grade, decimals, grade, replay_until
+from ..model.notation import Labels
+from ..present.rendering import escape_markdown
+from ..present.printing import Equation, SolutionPrinter
+from ..model.quantities import number
 from .sheet import Answer, read_answers
-from .solution import Solution, solve
+from ..solution import Solution, solve
 
 
 @dataclass(frozen=True)

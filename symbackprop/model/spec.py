@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError
+from ..errors import SpecError
 from .notation import NOTATIONS
 from .rules import ACTIVATIONS, LOSSES
 

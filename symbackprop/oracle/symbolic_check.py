@@ -13,10 +13,10 @@ import mpmath
 import sympy as sp
 
 from .checker import Checker, rounding_tolerance
-from .derive import Derivation
-from .evaluate import PRECISE, evaluate_form
-from .network import SymbolicNetwork
-from .notation import Labels
+from ..engine.derive import Derivation
+from ..engine.evaluate import PRECISE, evaluate_form
+from ..engine.network import SymbolicNetwork
+from ..model.notation import Labels
 
 #: Nodes sympy.diff may walk and build in all: about 15 microseconds each; building the full error
 #: costs about BUILD_WEIGHT times as much per node.

@@ -16,13 +16,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
-from . import __version__
-from .defaults import DEFAULT_PRECISION, PRECISION_RANGE
-from .errors import SpecError, TemplateError
-from .notation import Labels
+from .. import __version__
+from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
+from ..errors import SpecError, TemplateError
+from ..model.notation import Labels
 from .printing import escape_latex, markdown_math
-from .quantities import quantity_of
-from .solution import Solution
+from ..model.quantities import quantity_of
+from ..solution import Solution
 from .view import ViewBuilder
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import yaml
 
-from .errors import SpecError
+from ..errors import SpecError
 
 
 def _unique_mapping(base):

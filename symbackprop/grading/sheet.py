@@ -19,9 +19,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .catalogue import Record
-from .errors import SpecError
-from .printing import closing_brace
-from .spec import parse_text, read_bounded
+from ..errors import SpecError
+from ..present.printing import closing_brace
+from ..model.spec import parse_text, read_bounded
 
 # One way to read each number, so a long run of digits that is not a number fails in linear time.
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")

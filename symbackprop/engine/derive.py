@@ -20,10 +20,10 @@ import mpmath
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from .errors import SpecError
+from ..errors import SpecError
 from .evaluate import PRECISE, evaluate_form, on_boundary, piece_index
 from .network import Parameter, SymbolicNetwork
-from .quantities import ELLIPSIS, number, quantity_of
+from ..model.quantities import ELLIPSIS, number, quantity_of
 
 
 @dataclass(frozen=True)

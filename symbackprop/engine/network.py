@@ -15,9 +15,9 @@ from functools import cached_property
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from .quantities import Quantity, symbol
-from .rules import ACTIVATIONS, LOSSES, REDUCTIONS
-from .spec import Spec
+from ..model.quantities import Quantity, symbol
+from ..model.rules import ACTIVATIONS, LOSSES, REDUCTIONS
+from ..model.spec import Spec
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 
 from .checker import Checker, rounding_tolerance
-from .network import SymbolicNetwork
-from .notation import Labels
+from ..engine.network import SymbolicNetwork
+from ..model.notation import Labels
 from .numeric import NumericNetwork, Reference
-from .rules import KINKED
+from ..model.rules import KINKED
 
 FD_STEP = 1e-5  # relative to the parameter, and divided by the largest activation it multiplies
 UNIT_ROUNDOFF = 2.0 ** -53
