@@ -57,9 +57,10 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     numeric = NumericNetwork(spec)
     try:
         reference = numeric.reference(min(spec.iterations, CHECKED_ITERATIONS))
-    except OverflowError:
-        raise DivergenceError("learning_rate: training diverged (a value overflowed); try a smaller learning "
-                              "rate or fewer iterations") from None
+    except (OverflowError, ZeroDivisionError, ValueError):  # ValueError: the log of 0 in a logarithmic loss
+        raise DivergenceError("learning_rate: training diverged (a value overflowed, or an output reached "
+                              "exactly 0 or 1 under a logarithmic loss); try a smaller learning rate or fewer "
+                              "iterations") from None
     verification = verify(network, derivation, training, numeric, reference)
     carried = derive(network, carry_digits) if carry_digits is not None else None
     return Solution(spec, network, derivation, training, reference, verification, carried)

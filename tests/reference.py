@@ -19,7 +19,16 @@ LOSSES = {
     "half_sse": lambda t, o: sum(0.5 * (a - b) ** 2 for a, b in zip(t, o)),
     "sse": lambda t, o: sum((a - b) ** 2 for a, b in zip(t, o)),
     "mse": lambda t, o: sum((a - b) ** 2 for a, b in zip(t, o)) / len(t),
+    "cross_entropy": lambda t, o: -sum(a * math.log(b) for a, b in zip(t, o) if a),
+    "binary_cross_entropy": lambda t, o: -sum(a * math.log(b) + (1 - a) * math.log1p(-b) for a, b in zip(t, o)),
 }
+
+
+def softmax(nets: list[float]) -> list[float]:
+    """e^{z_k} / sum_m e^{z_m}, written as e^{z_k - z_max} / sum_m e^{z_m - z_max}."""
+    top = max(nets)
+    exps = [math.exp(z - top) for z in nets]
+    return [e / sum(exps) for e in exps]
 
 
 def parameters(spec) -> list[float]:
@@ -46,8 +55,11 @@ def outputs(spec, flat: list[float], inputs) -> list[float]:
             biases = [0.0] * width
         else:
             biases, position = flat[position: position + width], position + width
-        act = ACTIVATIONS[layer.activation]
-        values = [act(sum(w * x for w, x in zip(row, values)) + b, layer.alpha) for row, b in zip(weights, biases)]
+        nets = [sum(w * x for w, x in zip(row, values)) + b for row, b in zip(weights, biases)]
+        if layer.activation == "softmax":
+            values = softmax(nets)
+        else:
+            values = [ACTIVATIONS[layer.activation](z, layer.alpha) for z in nets]
     return values
 
 

@@ -13,6 +13,7 @@ import pytest
 import symbackprop
 from symbackprop.grading import diagnosis
 from symbackprop.grading import grades as grading
+from symbackprop.grading import replay
 from symbackprop.grading.catalogue import catalogue
 from symbackprop.grading.checking import check
 from symbackprop.cli import main
@@ -131,8 +132,8 @@ def test_every_value_wrong_on_a_wider_network(tmp_path, monkeypatch):
     sheet = tmp_path / "sheet.yaml"
     sheet.write_text("".join(f"'{r.label}': '{r.value * 1.37 + 0.123:.6f}'\n" for r in records))
     replays = []
-    original = grading.Replay.__init__
-    monkeypatch.setattr(grading.Replay, "__init__",
+    original = replay.Replay.__init__
+    monkeypatch.setattr(replay.Replay, "__init__",
                         lambda self, *args, **kw: replays.append(1) or original(self, *args, **kw))
     started = time.monotonic()
     result = check(spec, sheet)
@@ -157,5 +158,5 @@ def test_shared_replays_give_what_replay_until_gives(tmp_path):
     for index, (_, rewrite) in enumerate(diagnoser.rewrites):
         assert diagnoser._replay(index)
         for answer in answers:
-            expected = grading.replay_until(solution, records, answers, answer.record, rewrite)[1]
+            expected = replay.replay_until(solution, records, answers, answer.record, rewrite)[1]
             assert diagnoser.replayed[index][id(answer.record)] == expected

@@ -14,7 +14,8 @@ import reference
 from symbackprop.model.rules import ACTIVATIONS, LOSSES
 
 
-def random_spec(seed: int, activation: str, loss: str, bias: str, samples: int = 1, **extra) -> dict:
+def random_spec(seed: int, activation: str, loss: str, bias: str, samples: int = 1, output: str = "sigmoid",
+                **extra) -> dict:
     rng = random.Random(seed)
     widths = [2, 3, 2]
 
@@ -30,9 +31,13 @@ def random_spec(seed: int, activation: str, loss: str, bias: str, samples: int =
         elif bias == "per_neuron":
             layer["bias"] = [number() for _ in range(width)]
         layers.append(layer)
-    layers[-1]["activation"] = "sigmoid"
-    data = [{"inputs": [number(), number()], "targets": [rng.uniform(0, 1), rng.uniform(0, 1)]}
-            for _ in range(samples)]
+    layers[-1]["activation"] = output
+
+    def targets():
+        t = rng.uniform(0, 1)
+        return [t, 1 - t] if loss == "cross_entropy" else [t, rng.uniform(0, 1)]
+
+    data = [{"inputs": [number(), number()], "targets": targets()} for _ in range(samples)]
     return {"name": "random", "samples": data, "layers": layers, "loss": loss, "learning_rate": 0.3,
             "iterations": 3, **extra}
 
@@ -41,10 +46,11 @@ def parameters_json(solution):
     return json.loads(symbackprop.render(solution, "json"))["parameters"]
 
 
+ELEMENTWISE = [name for name, rule in ACTIVATIONS.items() if rule.elementwise]
 CASES = [
     dict(activation=a, loss=l, bias=b)
-    for a, l, b in itertools.product(ACTIVATIONS, LOSSES, ("none", "shared", "per_neuron"))
-]
+    for a, l, b in itertools.product(ELEMENTWISE, LOSSES, ("none", "shared", "per_neuron"))
+] + [dict(activation=a, loss=l, bias="per_neuron", output="softmax") for a, l in itertools.product(ELEMENTWISE, LOSSES)]
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: "-".join(c.values()))
@@ -93,10 +99,10 @@ def test_biases_stay_unless_updated():
             assert parameter["updated"] == parameter["value"] == parameter["final"]
 
 
-@pytest.mark.parametrize("name", list(ACTIVATIONS))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 def test_activation_row_agrees_with_sympy_diff(name):
-    rule, z = ACTIVATIONS[name], sp.Symbol("z", real=True)
-    alpha = 0.01 if rule.parameter else None
+    rule, z = ACTIVATIONS[name].scalar, sp.Symbol("z", real=True)
+    alpha = 0.01 if ACTIVATIONS[name].parameter else None
     formula = rule.formula(z, alpha)
     derivative = sp.diff(formula, z)
     for x in (-1.3, -0.2, 0.4, 2.1):
@@ -106,11 +112,22 @@ def test_activation_row_agrees_with_sympy_diff(name):
         assert rule.derivative(x, out, alpha) == pytest.approx(float(derivative.subs(z, x)), abs=1e-12)
 
 
-def test_relu_slope_at_zero_is_zero():
-    assert ACTIVATIONS["relu"].derivative(0.0, 0.0, None) == 0.0
-    assert ACTIVATIONS["leaky_relu"].derivative(0.0, 0.0, 0.1) == 0.1
-    z = sp.Symbol("z", real=True)
-    assert ACTIVATIONS["relu"].slope(z, z, None).subs(z, 0) == 0
+def test_softmax_row_agrees_with_sympy_diff():
+    """Every Jacobian entry as the document writes it, and the numeric engine's J^T g, against
+    sympy.diff of e^{z_k} / sum_m e^{z_m}."""
+    rule, nets = ACTIVATIONS["softmax"], sp.symbols("z1:4", real=True)
+    point = {z: v for z, v in zip(nets, (0.3, -1.2, 2.0))}
+    outs = [float(rule.definition(list(nets), k, None).subs(point)) for k in range(3)]
+    assert rule.forward(list(point.values()), None) == pytest.approx(outs, abs=1e-15)
+    grads = [0.7, -0.1, 0.4]
+    expected = []
+    for j in range(3):
+        column = [float(sp.diff(rule.definition(list(nets), k, None), nets[j]).subs(point)) for k in range(3)]
+        written = [float(rule.jacobian(list(nets), outs, k, j, None)) for k in range(3)]
+        assert written == pytest.approx(column, abs=1e-15)
+        expected.append(sum(g * c for g, c in zip(grads, column)))
+    assert rule.backward(list(point.values()), outs, grads, None) == pytest.approx(expected, abs=1e-15)
+    assert rule.forward([1000.0, 0.0, -1000.0], None) == [1.0, 0.0, 0.0]  # shifted: no overflow
 
 
 @pytest.mark.parametrize("name", list(LOSSES))
@@ -126,8 +143,8 @@ def test_loss_row_agrees_with_sympy_diff(name):
 
 
 def test_sigmoid_does_not_overflow():
-    assert ACTIVATIONS["sigmoid"].value(-800.0, None) == 0.0
-    assert math.isclose(ACTIVATIONS["sigmoid"].value(800.0, None), 1.0)
+    assert ACTIVATIONS["sigmoid"].scalar.value(-800.0, None) == 0.0
+    assert math.isclose(ACTIVATIONS["sigmoid"].scalar.value(800.0, None), 1.0)
 
 
 def test_verification_runs_three_independent_methods(solve_example):

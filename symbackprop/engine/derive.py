@@ -1,11 +1,10 @@
-"""Stage 3: derive the worked solution of the first update step, recorded as data.
+"""Stage 3: derive the worked solution of the first update step, recorded as data (steps.py).
 
-Every line of a worked solution is a :class:`Step`: a left-hand side (a symbol, or an unevaluated
-partial derivative such as dE/dw5), its symbolic forms from general to specific, the last form with
-numbers in place of symbols, and the value. Values come from SymPy evaluating that last form, one
-local factor at a time (micrograd-style: forward values, then local derivatives in reverse order),
-so the cost grows linearly with the number of weights. verify.py checks every value against two
-computations that share nothing with this module.
+Values come from evaluating each step's last form, one local factor at a time (micrograd-style:
+forward values, then local derivatives in reverse order), so the cost grows linearly with the number
+of weights. An activation's derivative is its Jacobian (rules.py): an element-wise layer uses its
+diagonal, ∂E/∂out_j · ∂out_j/∂net_j; a softmax layer sums over every output k. verify.py checks
+every value against computations that share nothing with this module.
 """
 
 from __future__ import annotations
@@ -13,25 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-import math
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
-
-import mpmath
 import sympy as sp
 from sympy.core.parameters import evaluate
 
 from ..errors import SpecError
 from .evaluate import PRECISE, evaluate_form, on_boundary, piece_index
 from .network import Parameter, SymbolicNetwork
-from ..model.quantities import ELLIPSIS, number, quantity_of
-
-
-@dataclass(frozen=True)
-class Step:
-    lhs: sp.Expr
-    forms: tuple[sp.Expr, ...]
-    numeric: sp.Expr | None  # the last form with numbers substituted; None for a definition only
-    value: float | None
+from .steps import Place, Step, Values, add, definition, mul, partial, with_zeros
 
 
 @dataclass(frozen=True)
@@ -50,6 +37,7 @@ class SampleForward:
     neurons: tuple[NeuronForward, ...]
     terms: tuple[Step, ...]  # one per output; empty when there is a single output
     error: Step
+    order: tuple[Step, ...]  # every step above in the order computed (a softmax layer: nets, then outs)
 
 
 @dataclass(frozen=True)
@@ -59,9 +47,18 @@ class NeuronBackward:
     sample: int
     paths: tuple[Step, ...]  # d net_m / d out_j for each neuron m above (hidden neurons only)
     contributions: tuple[Step, ...]  # each neuron m's share of dE/d out_j, when there are several
-    grad_out: Step  # dE/d out_j
-    slope: Step  # d out_j / d net_j
+    grad_out: Step | None  # dE/d out_j; None where the layer computes every output's first (softmax)
+    jacobian: tuple[Step, ...]  # d out_k / d net_j for every k that depends on net_j (element-wise: k = j)
     delta: Step  # dE/d net_j
+    simplified: Step | None = None  # a known closed form of the same δ (rules.SIMPLIFICATIONS)
+
+
+@dataclass(frozen=True)
+class SampleBackward:
+    sample: int
+    error_form: Step | None  # the output layer: the sample's error written in the outputs
+    grad_outs: tuple[Step, ...]  # a softmax output layer: dE/d out_k for every k, before any δ
+    neurons: tuple[NeuronBackward, ...]
 
 
 @dataclass(frozen=True)
@@ -76,8 +73,7 @@ class ParameterDerivation:
 @dataclass(frozen=True)
 class LayerBackward:
     layer: int
-    error_forms: tuple[Step, ...]  # the expanded error of each sample (output layer only)
-    neurons: tuple[NeuronBackward, ...]
+    samples: tuple[SampleBackward, ...]
     parameters: tuple[ParameterDerivation, ...]
 
 
@@ -92,20 +88,18 @@ class Derivation:
     bits: int = 80  # the working precision the values were computed with (Values.need_bits)
 
     def forward_steps(self, samples) -> list[Step]:
-        """The forward pass and errors of ``samples``, in the order the document shows them."""
-        steps = []
-        for forward in self.forward:
-            if forward.sample in samples:
-                steps += [step for neuron in forward.neurons for step in (neuron.net, neuron.out)]
-                steps += [*forward.terms, forward.error]
-        return steps
+        """The forward pass and errors of ``samples``, each step after those it uses."""
+        return [step for forward in self.forward if forward.sample in samples for step in forward.order]
 
     def backward_steps(self) -> list[Step]:
-        """The backward pass and updates, output layer first, in the order the document shows them."""
+        """The backward pass and updates, output layer first, each step after those it uses."""
         steps = []
         for layer in self.backward:
-            for neuron in layer.neurons:
-                steps += [*neuron.paths, *neuron.contributions, neuron.grad_out, neuron.slope, neuron.delta]
+            for sample in layer.samples:
+                steps += sample.grad_outs
+                for neuron in sample.neurons:
+                    steps += [*neuron.paths, *neuron.contributions, *filter(None, [neuron.grad_out]),
+                              *neuron.jacobian, neuron.delta, *filter(None, [neuron.simplified])]
             for p in layer.parameters:
                 steps += [step for local in p.local for step in local] + list(p.chains)
                 steps += [p.gradient] if len(p.chains) > 1 else []
@@ -135,87 +129,6 @@ class Derivation:
         return {p.parameter.symbol: p.gradient.value for layer in self.backward for p in layer.parameters}
 
 
-CARRY_STYLES = {"round": ROUND_HALF_UP, "truncate": ROUND_DOWN}
-
-
-def carried(value: float, digits: int | None, style: str = "round") -> float:
-    """A value as a student carries it forward: rounded half up (or cut off) to ``digits`` decimals;
-    exact when ``digits`` is None.
-
-    The one rounding rule of ``solve --rounding carry`` and of the checker's ``rounding`` status.
-    """
-    if digits is None or not math.isfinite(value):
-        return value
-    exact = Decimal(repr(value))
-    with localcontext() as context:  # enough digits for any float at any number of decimals
-        context.prec = max(28, exact.adjusted() + digits + 2)
-        return float(exact.quantize(Decimal(1).scaleb(-digits), rounding=CARRY_STYLES[style]))
-
-
-class Values:
-    """Numbers known so far: each as (float as written, precise mpf) to evaluate with, and a number
-    symbol to show. The recorded value is the precise one rounded to a float (evaluate.PRECISE)."""
-
-    BITS, MAX_BITS = 80, 2400  # working precision; 2400 bits keep 1 - out of a sigmoid at |net| = 1600
-
-    def __init__(self, given: dict, digits: int | None = None):
-        self.digits = digits
-        self.bits = self.BITS
-        self.plain: dict = {}
-        self.pairs: dict = {}
-        self._shown: dict = {}
-        for key, value in given.items():
-            self.record(key, value, (value, mpmath.mpf(value)))
-
-    def record(self, key, value: float, pair: tuple) -> None:
-        self.plain[key] = value
-        self.pairs[key] = pair
-        origin = quantity_of(key).kind if key.is_Symbol else ""
-        self._shown[key] = number(value, origin)
-
-    def need_bits(self, bits: float) -> None:
-        """Work with at least ``bits`` more than a float's precision from now on (never fewer)."""
-        self.bits = min(self.MAX_BITS, max(self.bits, self.BITS + math.ceil(bits)))
-
-    def step(self, lhs, *forms, aliases=()) -> Step:
-        """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
-        last = forms[-1]
-        numeric = last.xreplace(self._shown)
-        with mpmath.workprec(self.bits):
-            as_written, precise = evaluate_form(last, PRECISE, self.pairs)
-        value = carried(float(precise), self.digits)
-        if not math.isfinite(value):
-            raise SpecError("inputs: the first step overflows (a value of the worked solution is not finite); "
-                            "use smaller inputs or weights")
-        pair = (as_written, precise) if self.digits is None else (value, mpmath.mpf(value))
-        for key in (lhs, *aliases):
-            self.record(key, value, pair)
-        return Step(lhs, tuple(forms), numeric, value)
-
-
-def partial(f, x) -> sp.Derivative:
-    return sp.Derivative(f, x, evaluate=False)
-
-
-def add(*terms) -> sp.Expr:
-    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
-
-
-def mul(*factors) -> sp.Expr:
-    return sp.Mul(*factors, evaluate=False)
-
-
-def with_zeros(term, position: int, count: int) -> sp.Expr:
-    """``term`` among ``count`` terms of a sum, the others differentiated to 0 (``0 + term + 0``).
-
-    Runs of more than two zeros are shortened to ``0 + ... + 0`` to keep wide layers readable.
-    """
-    def zeros(n):
-        return [sp.Integer(0)] * n if n <= 2 else [sp.Integer(0), ELLIPSIS, sp.Integer(0)]
-
-    return add(*zeros(position - 1), term, *zeros(count - position))
-
-
 def derive(network: SymbolicNetwork, digits: int | None = None) -> Derivation:
     """Every form is built as written (``evaluate(False)``): SymPy must not reorder or simplify it.
 
@@ -232,7 +145,7 @@ def _derive(network: SymbolicNetwork, digits: int | None) -> Derivation:
     error = forward[0].error
     if len(samples) > 1:
         factor = network.reduction_factor(len(samples))
-        error = values.step(network.error(None), mul(factor, add(*(network.error(s) for s in samples))))
+        error = values.step("error", network.error(None), mul(factor, add(*(network.error(s) for s in samples))))
     update_samples = samples if network.spec.mode == "batch" else (1,)
     backward = []
     for layer in range(network.depth, 0, -1):
@@ -241,28 +154,64 @@ def _derive(network: SymbolicNetwork, digits: int | None) -> Derivation:
 
 
 def _forward(network: SymbolicNetwork, values: Values, s: int) -> SampleForward:
-    neurons = []
+    neurons, order = [], []
     for layer in range(1, network.depth + 1):
         rule, alpha = network.activation(layer)
-        for j in range(1, network.widths[layer] + 1):
-            pairs = [(network.weight(layer, j, k), network.out(layer - 1, k, s))
-                     for k in range(1, network.widths[layer - 1] + 1)]
-            bias = network.bias(layer, j)
-            if bias:
-                pairs.append((bias.symbol, sp.Integer(1)))
-            terms = [mul(w, a) for w, a in pairs]  # printing.py turns w*a into a*w where a notation says so
-            net = values.step(network.net(layer, j, s), add(*terms))
-            formula = rule.formula(network.net(layer, j, s), alpha)
-            values.need_bits(rule.saturation_bits * abs(net.value))
-            out = values.step(network.out(layer, j, s), formula)
-            neurons.append(NeuronForward(layer, j, net, out, *_piece(formula, values.pairs)))
+        width = network.widths[layer]
+        nets = [network.net(layer, j, s) for j in range(1, width + 1)]
+        net_steps, out_steps, shapes = {}, {}, {}
+
+        def compute_net(j):
+            net_steps[j] = step = values.step("net", nets[j - 1], add(*_net_terms(network, layer, j, s)),
+                                              place=Place(layer, j))
+            order.append(step)
+
+        def compute_out(j):
+            formula = rule.formula(nets, j - 1, alpha)
+            out_steps[j] = step = values.step("out", network.out(layer, j, s), formula, place=Place(layer, j))
+            shapes[j] = _piece(formula, values.pairs)
+            order.append(step)
+
+        if rule.elementwise:  # net, out, net, out: as the seeds go through a layer
+            for j in range(1, width + 1):
+                compute_net(j)
+                values.need_bits(rule.extra_bits([net_steps[j].value]))
+                compute_out(j)
+        else:  # every output depends on every net input of the layer
+            for j in range(1, width + 1):
+                compute_net(j)
+            values.need_bits(rule.extra_bits([net_steps[j].value for j in net_steps]))
+            for j in range(1, width + 1):
+                compute_out(j)
+        neurons += [NeuronForward(layer, j, net_steps[j], out_steps[j], *shapes[j]) for j in range(1, width + 1)]
+    _check_loss_domain(network, values, s)
     loss, n = network.loss, network.outputs
     term_forms = [loss.term(network.target(j, s), network.out(network.depth, j, s), n) for j in range(1, n + 1)]
     if n == 1:
-        return SampleForward(s, tuple(neurons), (), values.step(network.error(s), term_forms[0]))
-    terms = tuple(values.step(network.term(j, s), form) for j, form in enumerate(term_forms, start=1))
-    error = values.step(network.error(s), add(*(network.term(j, s) for j in range(1, n + 1))))
-    return SampleForward(s, tuple(neurons), terms, error)
+        error = values.step("error", network.error(s), term_forms[0])
+        return SampleForward(s, tuple(neurons), (), error, (*order, error))
+    terms = tuple(values.step("term", network.term(j, s), form, place=Place(network.depth, j))
+                  for j, form in enumerate(term_forms, start=1))
+    error = values.step("error", network.error(s), add(*(network.term(j, s) for j in range(1, n + 1))))
+    return SampleForward(s, tuple(neurons), terms, error, (*order, *terms, error))
+
+
+def _net_terms(network: SymbolicNetwork, layer: int, j: int, s: int) -> list:
+    pairs = [(network.weight(layer, j, k), network.out(layer - 1, k, s)) for k in range(1, network.widths[layer - 1] + 1)]
+    bias = network.bias(layer, j)
+    if bias:
+        pairs.append((bias.symbol, sp.Integer(1)))
+    return [mul(w, a) for w, a in pairs]  # printing.py turns w*a into a*w where a notation says so
+
+
+def _check_loss_domain(network: SymbolicNetwork, values: Values, s: int) -> None:
+    """A logarithmic loss at an output of exactly 0 or 1 (as a float) is infinite: say so plainly."""
+    loss = network.loss
+    for j in range(1, network.outputs + 1):
+        out = values.plain[network.out(network.depth, j, s)]
+        if loss.undefined(out):
+            raise SpecError(f"layers: output {j} of sample {s} is exactly {out:g} in double precision, where "
+                            f"{network.spec.loss} takes the logarithm of 0; use smaller weights or inputs")
 
 
 def _piece(formula, known: dict) -> tuple[int | None, bool]:
@@ -274,16 +223,26 @@ def _piece(formula, known: dict) -> tuple[int | None, bool]:
 
 
 def _backward_layer(network: SymbolicNetwork, values: Values, layer: int, samples) -> LayerBackward:
-    error_forms, neurons = [], []
-    for s in samples:
-        if layer == network.depth:
-            error_forms.append(Step(network.error(s), (_expanded_error(network, s),), None, None))
-        for j in range(1, network.widths[layer] + 1):
-            neurons.append(_backward_neuron(network, values, layer, j, s))
+    per_sample = tuple(_backward_sample(network, values, layer, s) for s in samples)
     parameters = tuple(
         _parameter(network, values, p, samples) for p in network.parameters if p.quantity.layer == layer
     )
-    return LayerBackward(layer, tuple(error_forms), tuple(neurons), parameters)
+    return LayerBackward(layer, per_sample, parameters)
+
+
+def _backward_sample(network: SymbolicNetwork, values: Values, layer: int, s: int) -> SampleBackward:
+    rule, _ = network.activation(layer)
+    if layer < network.depth:
+        return SampleBackward(s, None, (), tuple(_hidden_neuron(network, values, layer, j, s)
+                                                 for j in range(1, network.widths[layer] + 1)))
+    error_form = definition(network.error(s), _expanded_error(network, s))
+    n = network.outputs
+    if rule.elementwise:
+        neurons = tuple(_output_neuron(network, values, j, s, _grad_out(network, values, j, s)) for j in range(1, n + 1))
+        return SampleBackward(s, error_form, (), neurons)
+    grad_outs = tuple(_grad_out(network, values, k, s) for k in range(1, n + 1))
+    return SampleBackward(s, error_form, grad_outs, tuple(_output_neuron(network, values, j, s, None)
+                                                          for j in range(1, n + 1)))
 
 
 def _expanded_error(network: SymbolicNetwork, s: int) -> sp.Expr:
@@ -291,27 +250,61 @@ def _expanded_error(network: SymbolicNetwork, s: int) -> sp.Expr:
     return add(*(loss.term(network.target(j, s), network.out(depth, j, s), n) for j in range(1, n + 1)))
 
 
-def _backward_neuron(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int) -> NeuronBackward:
-    error, out, net = network.error(s), network.out(layer, j, s), network.net(layer, j, s)
-    paths, contributions = (), ()
-    if layer == network.depth:
-        loss, t, n = network.loss, network.target(j, s), network.outputs
-        grad_out = values.step(partial(error, out), with_zeros(loss.power_rule(t, out, n), j, n), loss.slope(t, out, n))
-    else:
-        paths, contributions, grad_out = _hidden_grad_out(network, values, layer, j, s)
+def _grad_out(network: SymbolicNetwork, values: Values, k: int, s: int) -> Step:
+    """dE/d out_k at the output: the loss's derivative, as the seeds write it, then simplified."""
+    loss, t, n, out = network.loss, network.target(k, s), network.outputs, network.out(network.depth, k, s)
+    aliases = (partial(network.term(k, s), out),) if n > 1 else ()
+    return values.step("grad_out_output", partial(network.error(s), out), with_zeros(loss.power_rule(t, out, n), k, n),
+                       loss.slope(t, out, n), place=Place(network.depth, k), aliases=aliases)
+
+
+def _output_neuron(network: SymbolicNetwork, values: Values, j: int, s: int, grad_out: Step | None) -> NeuronBackward:
+    jacobian, delta = _delta(network, values, network.depth, j, s)
+    simplification = network.simplification
+    simplified = None
+    if simplification is not None:
+        out, target = network.out(network.depth, j, s), network.target(j, s)
+        targets = [network.target(k, s) for k in range(1, network.outputs + 1)]
+        simplified = values.step("simplified", network.delta(network.depth, j, s),
+                                 *simplification.forms(out, target, targets), place=Place(network.depth, j))
+    return NeuronBackward(network.depth, j, s, (), (), grad_out, jacobian, delta, simplified)
+
+
+def _hidden_neuron(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int) -> NeuronBackward:
+    paths, contributions, grad_out = _hidden_grad_out(network, values, layer, j, s)
+    jacobian, delta = _delta(network, values, layer, j, s)
+    return NeuronBackward(layer, j, s, paths, contributions, grad_out, jacobian, delta)
+
+
+def _delta(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int) -> tuple[tuple[Step, ...], Step]:
+    """The Jacobian entries d out_k / d net_j that net_j reaches, and δ_j = Σ_k dE/d out_k · d out_k / d net_j."""
     rule, alpha = network.activation(layer)
-    slope = values.step(partial(out, net), rule.slope(net, out, alpha))
-    delta = values.step(network.delta(layer, j, s), partial(error, net), mul(partial(error, out), partial(out, net)),
-                        aliases=(partial(error, net),))
-    return NeuronBackward(layer, j, s, paths, contributions, grad_out, slope, delta)
+    width = network.widths[layer]
+    nets = [network.net(layer, m, s) for m in range(1, width + 1)]
+    outs = [network.out(layer, m, s) for m in range(1, width + 1)]
+    error, net = network.error(s), nets[j - 1]
+    entries = []
+    for k in range(1, width + 1):
+        form = rule.jacobian(nets, outs, k - 1, j - 1, alpha)
+        if form is not None:
+            role = "slope" if rule.elementwise else "jacobian"
+            entries.append((k, values.step(role, partial(outs[k - 1], net), form, place=Place(layer, k, None if
+                                           rule.elementwise else j))))
+    chain = add(*(mul(partial(error, outs[k - 1]), step.lhs) for k, step in entries))
+    aliases = [partial(error, net)]
+    if layer == network.depth and network.outputs > 1 and rule.elementwise:
+        aliases.append(partial(network.term(j, s), net))  # Mazur's dE_o1/dnet_o1: only output j's term depends on net_j
+    delta = values.step("delta", network.delta(layer, j, s), partial(error, net), chain, place=Place(layer, j),
+                        aliases=tuple(aliases))
+    return tuple(step for _, step in entries), delta
 
 
 def _hidden_grad_out(network: SymbolicNetwork, values: Values, layer: int, j: int, s: int):
     """dE/d out_j as the sum over every neuron m above of its contribution dE/d net_m * d net_m / d out_j.
 
-    Above the output layer each contribution is dE_m/d out_j (Mazur's dE_o1/d out_h1). With
-    ``hidden_deltas: updated`` the weights above are the updated ones; that is the variant rule, not
-    a derivative, so no "d net_m / d out_j = w" step is claimed.
+    Above an element-wise output layer each contribution is dE_m/d out_j (Mazur's dE_o1/d out_h1).
+    With ``hidden_deltas: updated`` the weights above are the updated ones; that is the variant rule,
+    not a derivative, so no "d net_m / d out_j = w" step is claimed.
     """
     error, out = network.error(s), network.out(layer, j, s)
     above = range(1, network.widths[layer + 1] + 1)
@@ -320,43 +313,56 @@ def _hidden_grad_out(network: SymbolicNetwork, values: Values, layer: int, j: in
     nets = [network.net(layer + 1, m, s) for m in above]
     routes = [mul(partial(error, z), partial(z, out)) for z in nets]
     products = [mul(network.delta(layer + 1, m, s), w) for m, w in zip(above, weights)]
-    paths = () if use_updated else tuple(values.step(partial(z, out), w) for z, w in zip(nets, weights))
+    paths = () if use_updated else tuple(values.step("path", partial(z, out), w, place=Place(layer + 1, m, j))
+                                         for m, z, w in zip(above, nets, weights))
+    grad_place = Place(layer, j)
     if len(above) == 1:
-        return paths, (), values.step(partial(error, out), *([] if use_updated else routes), products[0])
-    output_above = layer + 1 == network.depth and network.outputs > 1
-    names = [partial(network.term(m, s), out) if output_above else route for m, route in zip(above, routes)]
+        return paths, (), values.step("grad_out_hidden", partial(error, out), *([] if use_updated else routes),
+                                      products[0], place=grad_place)
+    by_term = layer + 1 == network.depth and network.outputs > 1 and network.activation(layer + 1)[0].elementwise
+    names = [partial(network.term(m, s), out) if by_term else route for m, route in zip(above, routes)]
     contributions = tuple(
-        values.step(name, *([] if use_updated or name is route else [route]), product)
-        for name, route, product in zip(names, routes, products))
-    return paths, contributions, values.step(partial(error, out), add(*names))
+        values.step("contribution", name, *([] if use_updated or name is route else [route]), product,
+                    place=Place(network.depth if by_term else layer + 1, m, j))
+        for m, name, route, product in zip(above, names, routes, products))
+    return paths, contributions, values.step("grad_out_hidden", partial(error, out), add(*names), place=grad_place)
 
 
 def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) -> ParameterDerivation:
-    theta, layer = p.symbol, p.quantity.layer
+    theta, q = p.symbol, p.quantity
+    layer, place = q.layer, Place(q.layer, q.to, q.source)
+    elementwise = network.activation(layer)[0].elementwise
     local, chains = [], []
     for s in samples:
         error = network.error(s)
         local.append(tuple(_local_step(network, values, p, j, s) for j in p.reaches))
-        factors = [mul(partial(error, network.out(layer, j, s)), partial(network.out(layer, j, s), network.net(layer, j, s)),
-                       partial(network.net(layer, j, s), theta)) for j in p.reaches]
-        chains.append(values.step(partial(error, theta), add(*factors)))
+        factors = []
+        for j in p.reaches:
+            net, out = network.net(layer, j, s), network.out(layer, j, s)
+            through = [partial(error, out), partial(out, net)] if elementwise else [partial(error, net)]
+            factors.append(mul(*through, partial(net, theta)))
+        # with one sample in the update, its chain is the gradient the update uses
+        role = "chain" if len(samples) > 1 else "gradient"
+        chains.append(values.step(role, partial(error, theta), add(*factors), place=place))
     gradient = chains[0]
     if len(samples) > 1:
         factor = network.reduction_factor(len(samples))
-        gradient = values.step(partial(network.error(None), theta), mul(factor, add(*(c.lhs for c in chains))))
+        gradient = values.step("gradient", partial(network.error(None), theta),
+                               mul(factor, add(*(c.lhs for c in chains))), place=place)
     update = None
     if not p.is_bias or network.spec.update_biases:
-        update = values.step(p.updated_symbol, theta - network.rate * gradient.lhs)
+        update = values.step("update", p.updated_symbol, theta - network.rate * gradient.lhs, place=place)
     return ParameterDerivation(p, tuple(local), tuple(chains), gradient, update)
 
 
 def _local_step(network: SymbolicNetwork, values: Values, p: Parameter, j: int, s: int) -> Step:
     """d net_j / d theta by the power rule: ``1 * out_k * w^{1-1} + 0 + 0`` = out_k."""
     lhs = partial(network.net(p.quantity.layer, j, s), p.symbol)
+    place = Place(p.quantity.layer, p.quantity.to, p.quantity.source)
     if p.is_bias:
-        return values.step(lhs, sp.Integer(1))
+        return values.step("local", lhs, sp.Integer(1), place=place)
     layer, k = p.quantity.layer, p.quantity.source
     source = network.out(layer - 1, k, s)
     count = network.widths[layer - 1] + (1 if network.bias(layer, j) else 0)
     power = mul(sp.Integer(1), source, sp.Pow(p.symbol, add(sp.Integer(1), sp.Integer(-1)), evaluate=False))
-    return values.step(lhs, with_zeros(power, k, count), source)
+    return values.step("local", lhs, with_zeros(power, k, count), source, place=place)

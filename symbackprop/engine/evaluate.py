@@ -1,4 +1,4 @@
-"""The one evaluator of recorded forms, with three arithmetics: IEEE floats, precise, and error bounds.
+"""The one evaluator of recorded forms, with four arithmetics: IEEE floats, precise, error bounds, and code.
 
 A worked solution's forms are SymPy expressions built as written (``evaluate(False)``). Evaluating
 one walks its tree with an :class:`Arithmetic`, a table of what each node type means:
@@ -16,6 +16,12 @@ one walks its tree with an :class:`Arithmetic`, a table of what each node type m
   x's scale). Any float computation of the value is then off by at most a few units of roundoff
   times the scale, so verify.py scales every tolerance by it: a net input that is a small difference
   of large terms gets a wide tolerance, a value of 1e-12 made of terms of 1e-12 a tight one.
+* ``CODE`` gives Python source that computes what ``FLOATS`` computes, calling the very functions
+  of FLOATS' table: training.py compiles the worked solution into one function with it, so the
+  loop runs the formulas the document shows, at float speed.
+
+The grader's replays of a student's numbers use ``FLOATS`` too. Only the numeric engine
+(oracle/numeric.py) computes on its own, because it is the oracle.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from typing import Callable
 import mpmath
 import sympy as sp
 
+from ..model.rules import SoftmaxShare, softmax_values
+
 _RELATIONS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
@@ -36,16 +44,40 @@ class Arithmetic:
     number: Callable  # float -> element
     value: Callable  # element -> float (what a Piecewise condition compares)
     operations: dict  # SymPy node type -> function of the evaluated arguments
+    # (piecewise, evaluate) -> element; None: evaluate the piece whose condition holds
+    piecewise: Callable | None = None
 
 
 def _float_call(function: Callable) -> Callable:
+    """A float function that saturates instead of raising: inf on overflow or a division by 0, NaN
+    outside its domain (the log of a negative number a student's numbers may ask for)."""
     def call(*args):
         try:
             return float(function(*args))
         except (OverflowError, ZeroDivisionError):
             return math.inf
+        except (ValueError, TypeError):
+            return math.nan
     return call
 
+
+def _log(x: float) -> float:
+    return -math.inf if x == 0 else math.log(x)
+
+
+def _softmax_share(k: float, *nets: float) -> float:
+    """out_k from net_k and every net input of the layer, shifted by the largest (rules.softmax_values)."""
+    return softmax_values(list(nets))[list(nets).index(k)] if not math.isnan(k) else math.nan
+
+
+#: The float functions: FLOATS applies them, CODE calls them by these names.
+FLOAT_FUNCTIONS = {
+    sp.Pow: ("_pow", _float_call(lambda base, exponent: base ** exponent)),
+    sp.exp: ("_exp", _float_call(math.exp)),
+    sp.tanh: ("_tanh", _float_call(math.tanh)),
+    sp.log: ("_log", _float_call(_log)),
+    SoftmaxShare: ("_softmax", _float_call(_softmax_share)),
+}
 
 FLOATS = Arithmetic(
     number=float,
@@ -53,11 +85,13 @@ FLOATS = Arithmetic(
     operations={
         sp.Add: _float_call(lambda *terms: sum(terms)),
         sp.Mul: _float_call(lambda *factors: math.prod(factors)),
-        sp.Pow: _float_call(lambda base, exponent: base ** exponent),
-        sp.exp: _float_call(math.exp),
-        sp.tanh: _float_call(math.tanh),
+        **{node: function for node, (_, function) in FLOAT_FUNCTIONS.items()},
     },
 )
+
+
+def _float_of(node):
+    return FLOAT_FUNCTIONS[node][1]
 
 
 def _precise_pow(base, exponent):
@@ -65,7 +99,18 @@ def _precise_pow(base, exponent):
         precise = base[1] ** exponent[1]
     except ZeroDivisionError:
         precise = mpmath.inf
-    return FLOATS.operations[sp.Pow](base[0], exponent[0]), precise
+    return _float_of(sp.Pow)(base[0], exponent[0]), precise
+
+
+def _precise_log(x):
+    precise = mpmath.log(x[1]) if x[1] > 0 else (-mpmath.inf if x[1] == 0 else mpmath.nan)
+    return _float_of(sp.log)(x[0]), precise
+
+
+def _precise_softmax(k, *nets):
+    top = max(n[1] for n in nets)
+    total = mpmath.fsum(mpmath.exp(n[1] - top) for n in nets)
+    return _float_of(SoftmaxShare)(k[0], *(n[0] for n in nets)), mpmath.exp(k[1] - top) / total
 
 
 PRECISE = Arithmetic(
@@ -76,8 +121,10 @@ PRECISE = Arithmetic(
         sp.Mul: lambda *factors: (FLOATS.operations[sp.Mul](*(f[0] for f in factors)),
                                   mpmath.fprod(f[1] for f in factors)),
         sp.Pow: _precise_pow,
-        sp.exp: lambda x: (FLOATS.operations[sp.exp](x[0]), mpmath.exp(x[1])),
-        sp.tanh: lambda x: (math.tanh(x[0]), mpmath.tanh(x[1])),
+        sp.exp: lambda x: (_float_of(sp.exp)(x[0]), mpmath.exp(x[1])),
+        sp.tanh: lambda x: (_float_of(sp.tanh)(x[0]), mpmath.tanh(x[1])),
+        sp.log: _precise_log,
+        SoftmaxShare: _precise_softmax,
     },
 )
 
@@ -95,21 +142,34 @@ def _times(slope: float, scale: float) -> float:
 
 def _bound_pow(base, exponent):
     (b, scale), (p, _) = base, exponent
-    value = FLOATS.operations[sp.Pow](b, p)
+    value = _float_of(sp.Pow)(b, p)
     if p == 0:
         return value, abs(value)
-    slope = abs(p) * abs(FLOATS.operations[sp.Pow](b, p - 1)) if b or p >= 1 else math.inf
+    slope = abs(p) * abs(_float_of(sp.Pow)(b, p - 1)) if b or p >= 1 else math.inf
     return value, abs(value) + _times(slope, scale)
 
 
 def _bound_exp(x):
-    value = FLOATS.operations[sp.exp](x[0])
+    value = _float_of(sp.exp)(x[0])
     return value, value + _times(value, x[1])
 
 
 def _bound_tanh(x):
     value = math.tanh(x[0])
     return value, abs(value) + _times(1 - value * value, x[1])
+
+
+def _bound_log(x):
+    value = _float_of(sp.log)(x[0])
+    return value, abs(value) + _times(1 / abs(x[0]) if x[0] else math.inf, x[1])
+
+
+def _bound_softmax(k, *nets):
+    """|d out_k / d net_j| = out_k |δ_kj − out_j| <= out_k (δ_kj + out_j)."""
+    outs = softmax_values([n[0] for n in nets])
+    value = _float_of(SoftmaxShare)(k[0], *(n[0] for n in nets))
+    spread = k[1] + sum(o * n[1] for o, n in zip(outs, nets))
+    return value, value + _times(value, spread)
 
 
 BOUNDS = Arithmetic(
@@ -122,8 +182,38 @@ BOUNDS = Arithmetic(
         sp.Pow: _bound_pow,
         sp.exp: _bound_exp,
         sp.tanh: _bound_tanh,
+        sp.log: _bound_log,
+        SoftmaxShare: _bound_softmax,
     },
 )
+
+
+def _code_call(name: str) -> Callable:
+    return lambda *args: f"{name}({', '.join(args)})"
+
+
+def _code_piecewise(piecewise: sp.Piecewise, evaluate: Callable) -> str:
+    """Nested conditional expressions, conditions compared in floats as FLOATS compares them."""
+    *guarded, (last, _) = piecewise.args
+    text = f"({evaluate(last)})"
+    for expr, condition in reversed(guarded):
+        test = f"{evaluate(condition.lhs)} {condition.rel_op} {evaluate(condition.rhs)}"
+        text = f"({evaluate(expr)} if {test} else {text})"
+    return text
+
+
+CODE = Arithmetic(
+    number=lambda v: repr(float(v)),
+    value=None,
+    operations={
+        sp.Add: lambda *terms: f"({' + '.join(terms)})",
+        sp.Mul: lambda *factors: f"({' * '.join(factors)})",
+        **{node: _code_call(name) for node, (name, _) in FLOAT_FUNCTIONS.items()},
+    },
+    piecewise=_code_piecewise,
+)
+#: What CODE's source refers to: compile it with these names in its namespace.
+CODE_NAMESPACE = {name: function for name, function in FLOAT_FUNCTIONS.values()}
 
 
 def evaluate_form(expr, arithmetic: Arithmetic = FLOATS, known: dict | None = None):
@@ -133,8 +223,11 @@ def evaluate_form(expr, arithmetic: Arithmetic = FLOATS, known: dict | None = No
     if expr.is_Number:
         return arithmetic.number(float(expr))
     if isinstance(expr, sp.Piecewise):
-        return evaluate_form(chosen_piece(expr, lambda e: arithmetic.value(evaluate_form(e, arithmetic, known))),
-                        arithmetic, known)
+        def evaluate(e):
+            return evaluate_form(e, arithmetic, known)
+        if arithmetic.piecewise is not None:
+            return arithmetic.piecewise(expr, evaluate)
+        return evaluate(chosen_piece(expr, lambda e: arithmetic.value(evaluate(e))))
     operation = arithmetic.operations.get(expr.func)
     if operation is None:
         return arithmetic.number(float(expr))

@@ -16,7 +16,7 @@ import sympy as sp
 from sympy.core.parameters import evaluate
 
 from ..model.quantities import Quantity, symbol
-from ..model.rules import ACTIVATIONS, LOSSES, REDUCTIONS
+from ..model.rules import ACTIVATIONS, LOSSES, REDUCTIONS, SIMPLIFICATIONS, Simplification
 from ..model.spec import Spec
 
 
@@ -116,6 +116,11 @@ class SymbolicNetwork:
     def loss(self):
         return LOSSES[self.spec.loss]
 
+    @property
+    def simplification(self) -> Simplification | None:
+        """The closed form of an output δ that this output activation and loss allow, if any."""
+        return SIMPLIFICATIONS.get((self.spec.layers[-1].activation, self.spec.loss))
+
     def reduction_factor(self, m: int) -> sp.Rational:
         return REDUCTIONS[self.spec.reduction](m)
 
@@ -138,20 +143,21 @@ class SymbolicNetwork:
                     net = sp.Add(*(self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)))
                     bias = self.bias(layer, j)
                     nets.append(net + (bias.symbol if bias else 0))
-                outs = [_fixed(rule, alpha, z, (pieces or {}).get((layer, j, s))) for j, z in enumerate(nets, start=1)]
+                outs = [_fixed(rule, alpha, nets, j, (pieces or {}).get((layer, j + 1, s))) for j in range(len(nets))]
             with evaluate(False):  # as for the activations: SymPy's simplification of (t - o)^2 costs most
                 terms = [self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1)]
             total += sp.Add(*terms)
         return self.reduction_factor(len(samples)) * total
 
 
-def _fixed(rule, alpha, net: sp.Expr, piece: int | None) -> sp.Expr:
-    """The activation of ``net``, as one piece when ``piece`` is given. The formula is built on a
-    plain symbol and ``net`` put in unevaluated: of ``net`` itself, SymPy may already have decided the
-    Piecewise, and its automatic simplification of tanh(net) costs more than everything else."""
-    z = sp.Dummy("net", real=True)
-    formula = rule.formula(z, alpha)
+def _fixed(rule, alpha, nets: list, j: int, piece: int | None) -> sp.Expr:
+    """Output j of a layer with net inputs ``nets``, as one piece when ``piece`` is given. The
+    definition is built on plain symbols and ``nets`` put in unevaluated: of a net input itself,
+    SymPy may already have decided the Piecewise, and its automatic simplification of tanh(net)
+    costs more than everything else."""
+    z = [sp.Dummy("net", real=True) for _ in nets]
+    formula = rule.definition(z, j, alpha)
     if piece is not None:
         formula = formula.args[piece].expr
     with evaluate(False):
-        return formula.xreplace({z: net})
+        return formula.xreplace(dict(zip(z, nets)))

@@ -1,11 +1,12 @@
 """Stage 3b: training — the derivation compiled to a plain-Python function, then iterated.
 
 The worked solution is a straight-line program: each step's left-hand side is defined by its last
-form, in terms of earlier steps. SymPy's ``lambdify`` turns that program (handed to it as its
-common subexpressions) into one Python function of the parameters and the data, so the loop runs
-the very formulas the document shows, at float speed, with no symbolic substitution inside the
-loop. Compiling costs time linear in the number of steps; verify.py checks the first update and the
-final error against the independent numeric engine.
+form, in terms of earlier steps. The one evaluator (evaluate.py, arithmetic ``CODE``) writes that
+program as the source of one Python function of the parameters and the data, calling the same float
+functions it evaluates forms with, so the loop runs the very formulas the document shows, at float
+speed, with no symbolic substitution inside the loop. The source is made of variable names and
+float literals only (no user text reaches it). Compiling costs time linear in the number of steps;
+verify.py checks the first update and the final error against the independent numeric engine.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
-import sympy as sp
-from sympy.core.parameters import evaluate
-
-from .derive import Derivation
 from ..errors import DivergenceError
+from .derive import Derivation
+from .evaluate import CODE, CODE_NAMESPACE, evaluate_form
 from .network import SymbolicNetwork
 
 
@@ -40,34 +39,31 @@ class Training:
     history: tuple[float, ...]  # total error before training and after each iteration
 
 
-def _exp(x: float) -> float:
-    """``math.exp`` that saturates instead of raising, so 1/(1 + e^{-z}) is 0 for very negative z."""
-    return math.exp(x) if x < 709.0 else math.inf
-
-
 class _Program:
-    """Steps in order, renamed to valid identifiers, compiled by lambdify into f(*args) -> outputs."""
+    """Steps in order, each assigned to a variable, compiled into f(*args) -> outputs."""
 
-    def __init__(self, args: list[sp.Symbol]):
+    def __init__(self, args: list):
         self.args = args
-        self.names = {a: sp.Symbol(f"a{i}") for i, a in enumerate(args)}
-        self.assignments: list[tuple[sp.Symbol, sp.Expr]] = []
+        self.names = {a: f"a{i}" for i, a in enumerate(args)}
+        self.lines: list[str] = []
 
     def add(self, steps) -> None:
-        with evaluate(False):  # renaming only; Python does the arithmetic (one switch: each clears SymPy's cache)
-            for step in steps:
-                expression = step.forms[-1].xreplace(self.names)
-                self.names[step.lhs] = name = sp.Symbol(f"v{len(self.assignments)}")
-                self.assignments.append((name, expression))
+        for step in steps:
+            code = evaluate_form(step.forms[-1], CODE, self.names)
+            name = f"v{len(self.lines)}"
+            self.names.update(dict.fromkeys((step.lhs, *step.aliases), name))
+            self.lines.append(f"    {name} = {code}")
 
     def compile(self, outputs: list) -> Callable:
-        results = [self.names[o] for o in outputs]
-        arguments = [self.names[a] for a in self.args]
-        return sp.lambdify(arguments, results, modules=[{"exp": _exp}, "math"],
-                           cse=lambda exprs: (self.assignments, exprs), docstring_limit=0)
+        arguments = ", ".join(self.names[a] for a in self.args)
+        results = ", ".join(self.names[o] for o in outputs)
+        source = "\n".join([f"def program({arguments}):", *self.lines, f"    return ({results},)"])
+        namespace = dict(CODE_NAMESPACE)
+        exec(compile(source, "<symbackprop training program>", "exec"), namespace)  # noqa: S102 - our own code
+        return namespace["program"]
 
 
-def _data_symbols(network: SymbolicNetwork, samples) -> list[sp.Symbol]:
+def _data_symbols(network: SymbolicNetwork, samples) -> list:
     symbols = [network.rate]
     for s in samples:
         symbols += [network.out(0, k, s) for k in range(1, network.widths[0] + 1)]

@@ -13,7 +13,8 @@ from sympy.core.parameters import evaluate
 from .catalogue import GIVEN, Record, catalogue
 from ..model.defaults import PRECISION_RANGE
 from .diagnosis import Diagnosis, diagnose_all
-from .grades import STATUSES, Grade, decimals, grade, replay_until
+from .grades import STATUSES, Grade, decimals, grade
+from .replay import replay_until
 from ..model.notation import Labels
 from ..present.rendering import escape_markdown
 from ..present.printing import Equation, SolutionPrinter

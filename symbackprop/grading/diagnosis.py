@@ -18,8 +18,9 @@ from typing import Callable
 import sympy as sp
 
 from .catalogue import Record, catalogue
-from .grades import MIN_SIGNIFICANT, Written, half_up, last_numbers, replays, to_decimal, written
-from ..model.quantities import quantity_of, symbol
+from .grades import MIN_SIGNIFICANT, Written, half_up, to_decimal, written
+from .replay import last_numbers, replays
+from ..model.quantities import kind_of, symbol
 from .sheet import Answer
 from ..solution import Solution, solve
 
@@ -33,7 +34,7 @@ class Diagnosis:
 
 
 def _kind(record) -> str:
-    """What a record computes, in the terms the mistakes are about (catalogue.ROLES)."""
+    """What a record computes, in the terms the mistakes are about (steps.ROLES)."""
     return record.role or record.quantity
 
 
@@ -45,8 +46,7 @@ def _slopes_to(value) -> Callable:
     def rewrite(record, form):
         if _kind(record) == "slope":
             return sp.Integer(value)
-        return form.xreplace({d: sp.Integer(value) for d in form.atoms(sp.Derivative)
-                              if quantity_of(d.expr).kind == "out"})
+        return form.xreplace({d: sp.Integer(value) for d in form.atoms(sp.Derivative) if kind_of(d.expr) == "out"})
     return rewrite
 
 
@@ -54,17 +54,16 @@ def _net_for_out(record, form):
     """out_k replaced by net_k (the same neuron) in activation derivatives and net-input derivatives."""
     if _kind(record) not in ("slope", "local"):
         return form
-    swap = {s: symbol(replace(quantity_of(s), kind="net")) for s in form.free_symbols if s.name.startswith("out|")}
-    return form.xreplace(swap)
+    return form.xreplace({s: symbol(replace(s.quantity, kind="net")) for s in form.free_symbols if kind_of(s) == "out"})
 
 
 def _update(sign: int, with_rate: bool) -> Callable:
     def rewrite(record, form):
         if _kind(record) != "update":
             return form
-        theta = symbol(replace(quantity_of(record.step.lhs), updated=False))
+        theta = symbol(replace(record.step.lhs.quantity, updated=False))
         gradient, = form.atoms(sp.Derivative)
-        rate = next(s for s in form.free_symbols if s.name.startswith("rate|"))
+        rate = next(s for s in form.free_symbols if kind_of(s) == "rate")
         return theta + sign * (rate * gradient if with_rate else gradient)
     return rewrite
 
@@ -75,16 +74,49 @@ def _one_output(m: int) -> Callable:
     return rewrite
 
 
-#: Rewrites of the worked solution, in the order they are tried; _rewrites() adds one per output.
+def _own_output_only(record, form):
+    """A softmax δ_j with only its own output's term, dE/d out_j · d out_j / d net_j: the Jacobian's
+    off-diagonal entries left out, as if softmax were element-wise."""
+    if _kind(record) != "delta" or not form.is_Add:
+        return form
+    own = [term for term in form.args for d in term.atoms(sp.Derivative)
+           if kind_of(d.expr) == "out" and kind_of(d.variables[0]) == "net" and d.expr.quantity.to == record.to]
+    return own[0] if len(own) == 1 else form
+
+
+def _slope_on_closed_form(network) -> Callable:
+    """δ = (out − t) · out(1 − out): the activation's slope applied on top of the closed form that
+    already contains it (rules.SIMPLIFICATIONS)."""
+    simplification, depth = network.simplification, network.depth
+
+    def rewrite(record, form):
+        if _kind(record) != "delta" or record.layer != depth or simplification is None:
+            return form
+        q = record.step.lhs.quantity
+        out, target = network.out(depth, q.to, q.sample), network.target(q.to, q.sample)
+        closed = simplification.forms(out, target, [])[-1]
+        return sp.Mul(closed, out, sp.Add(1, sp.Mul(-1, out)))
+    return rewrite
+
+
+#: Rewrites of the worked solution, in the order they are tried; _rewrites() adds those that depend
+#: on the network: its loss's, its closed forms', one per output.
 REWRITES: list[tuple[str, Callable]] = [
-    ("sign flipped: (t - o) where -(t - o) belongs", _scaled(("grad_out_output",), -1)),
     ("activation derivative left out", _slopes_to(1)),
     ("net input used where the output belongs", _net_for_out),
     ("update added instead of subtracted", _update(+1, with_rate=True)),
     ("learning rate left out", _update(-1, with_rate=False)),
+]
+SQUARED_LOSS_REWRITES: list[tuple[str, Callable]] = [
+    ("sign flipped: (t - o) where -(t - o) belongs", _scaled(("grad_out_output",), -1)),
     ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term"), 2)),
     ("the 2 of the squared error dropped", _scaled(("grad_out_output", "term"), sp.Rational(1, 2))),
 ]
+LOG_SIGN = ("the logarithm's derivative with its sign flipped (+t/out where -t/out belongs)",
+            _scaled(("grad_out_output",), -1))
+OWN_OUTPUT_ONLY = ("the softmax Jacobian's off-diagonal terms left out (only d out_j / d net_j kept)",
+                   _own_output_only)
+SLOPE_ON_CLOSED_FORM = "the activation's slope applied on top of the closed form out - t, which already contains it"
 ONE_OUTPUT = "a hidden neuron's error summed over one output only"
 TOO_FEW_DIGITS = f"too few digits to check: write at least {MIN_SIGNIFICANT} significant digits or decimals"
 # The work of one sheet's diagnoses is bounded: the distinct wrong numbers diagnosed, and the steps
@@ -96,9 +128,14 @@ NOT_ALL_TRIED = "no known cause among those tried: the network is too large to r
 
 
 def _rewrites(solution: Solution) -> list[tuple[str, Callable]]:
-    """REWRITES, then "summed over one output only" for each term m of a hidden neuron's error: as many
-    as the widest layer of this network has neurons (a sum has no more terms than that)."""
-    return REWRITES + [(ONE_OUTPUT, _one_output(m)) for m in range(max(solution.spec.widths))]
+    """The rewrites this network's mistakes can take, then "summed over one output only" for each term
+    m of a hidden neuron's error: as many as the widest layer has neurons (a sum has no more terms)."""
+    network = solution.network
+    by_loss = [LOG_SIGN] if network.loss.logarithmic else SQUARED_LOSS_REWRITES
+    softmax = [OWN_OUTPUT_ONLY] if not network.activation(network.depth)[0].elementwise else []
+    closed = [(SLOPE_ON_CLOSED_FORM, _slope_on_closed_form(network))] if network.simplification else []
+    return (by_loss[:1] + REWRITES + by_loss[1:] + softmax + closed
+            + [(ONE_OUTPUT, _one_output(m)) for m in range(max(solution.spec.widths))])
 
 
 def diagnose_all(solution: Solution, records: list[Record], answers: list[Answer],

@@ -17,12 +17,10 @@ from dataclasses import dataclass
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 
-import sympy as sp
-
-from .catalogue import GIVEN, Record
-from ..engine.derive import carried
-from .sheet import Answer
 from ..solution import Solution
+from .catalogue import Record
+from .replay import ROUNDED, Replay
+from .sheet import Answer
 
 STATUSES = ("correct", "rounding", "consequential", "wrong", "unknown-label")
 
@@ -123,7 +121,7 @@ def _isclose(a: Decimal, b: Decimal) -> bool:
 #: How a student may carry skipped values (a style of carried()): rounded, or cut off if the sheet
 #: shows the student cutting numbers off. Each way explains more numbers, so a way is only tried
 #: where the sheet gives evidence of it.
-ROUNDED, CUT_OFF = "round", "truncate"
+CUT_OFF = "truncate"  # ROUNDED, the other way, is replay.py's default
 
 
 def grade(solution: Solution, records: list[Record], answers: list[Answer]) -> list[Grade]:
@@ -183,118 +181,3 @@ def _status(number: Written, exact: Decimal | None, replays: list[tuple[Decimal 
         if number.matches(value):
             return "consequential" if tainted else "rounding"
     return "wrong"
-
-
-def last_numbers(answers: list[Answer]) -> dict[int, float]:
-    """The number each answered record is carried on with: the student's last one, by id(record)."""
-    return {id(a.record): float(a.given) for a in answers if a.record is not None}
-
-
-def replays(solution: Solution, records: list[Record], numbers: dict[int, float], transform=None,
-            baseline: dict | None = None):
-    """Each record in turn with the replay so far and its replayed value, computed from the student's
-    ``numbers`` (last_numbers()) for the records before it; its own is taken in after it is yielded.
-    ``baseline`` (see Replay) holds each record's value in the same replay without ``transform``."""
-    replay = Replay(solution, transform, baseline=baseline)
-    for record in records:
-        value, _ = replay.step(record)
-        yield record, replay, value
-        if id(record) in numbers:
-            replay.accept(record, numbers[id(record)], tainted=False)
-
-
-def replay_until(solution: Solution, records: list[Record], answers: list[Answer], target: Record,
-                 transform=None) -> tuple["Replay", float | None]:
-    """Replay the steps before ``target`` with the student's numbers, and compute ``target``."""
-    replay = None
-    for record, replay, value in replays(solution, records, last_numbers(answers), transform):
-        if record is target:
-            return replay, value
-    return replay, None
-
-
-class Replay:
-    """The worked solution's steps evaluated in order, with the student's numbers where given."""
-
-    def __init__(self, solution: Solution, transform=None, digits: int | None = None, way: str = ROUNDED,
-                 baseline: dict | None = None):
-        self.solution = solution
-        network = solution.network
-        self.values = {k: sp.Float(v) for k, v in network.given_values().items()}
-        self.tainted: set = set()
-        self.transform = transform  # diagnosis.py replays a mistake by rewriting the steps' forms
-        self.digits, self.way = digits, way  # carry each replayed value as a student would (carried())
-        # id(record) -> its value in this replay without the transform. A step the transform leaves
-        # alone, whose inputs are all as they were there, has that value: most steps of a rewrite.
-        self.baseline = baseline
-        self.differs: set = set()  # the quantities whose value is not the baseline's
-
-    def step(self, record: Record) -> tuple[float | None, bool]:
-        """The record's value from the values so far, and whether a wrong answer feeds it."""
-        if record.quantity == GIVEN:
-            return record.value, False
-        if record.step is None:
-            return self._history(record)
-        original = record.step.forms[-1]
-        form = original if self.transform is None else self.transform(record, original)
-        inputs = self._inputs(form)
-        if self.baseline is not None and form is original and not inputs & self.differs:
-            value = self.baseline[id(record)]
-        else:
-            value = _real(form.xreplace(self.values))
-            if self.baseline is not None and value != self.baseline[id(record)]:
-                self.differs.add(record.step.lhs)
-        tainted = bool(inputs & self.tainted)
-        self.values[record.step.lhs] = _sympy_float(carried(value, self.digits, self.way))
-        if tainted:
-            self.tainted.add(record.step.lhs)
-        return value, tainted
-
-    def _inputs(self, form) -> set:
-        """The known quantities a form uses; a derivative key counts as one, not through its parts."""
-        found, stack = set(), [form]
-        while stack:
-            node = stack.pop()
-            if node in self.values:
-                found.add(node)
-            else:
-                stack.extend(node.args)
-        return found
-
-    def accept(self, record: Record, given: float, tainted: bool) -> None:
-        """From here on, the student's own number stands for this quantity."""
-        if record.step is None:
-            return
-        self.values[record.step.lhs] = _sympy_float(given)
-        (self.tainted.add if tainted else self.tainted.discard)(record.step.lhs)
-        self.differs.discard(record.step.lhs)
-
-    def _history(self, record: Record) -> tuple[float | None, bool]:
-        """The error before training is the total error; after one batch update, the error at the
-        student's updated parameters. Later points cannot be replayed by hand."""
-        network = self.solution.network
-        if record.iteration == 0:
-            lhs = self.solution.derivation.error.lhs
-            return float(self.values[lhs]), lhs in self.tainted
-        if record.iteration == 1 and network.spec.mode == "batch":
-            from ..oracle.numeric import NumericNetwork
-
-            symbols = [p.updated_symbol if p.updated_symbol in self.values else p.symbol for p in network.parameters]
-            numeric = NumericNetwork(network.spec)
-            state = numeric.state_from([float(self.values[s]) for s in symbols])
-            return numeric.error(state), any(s in self.tainted for s in symbols)
-        return None, False
-
-
-@lru_cache(maxsize=1 << 14)
-def _sympy_float(value: float) -> sp.Float:
-    """Replays of one sheet carry the same numbers many times; SymPy takes its time to make one."""
-    return sp.Float(value)
-
-
-def _real(expr) -> float:
-    """A step's value; NaN where the student's numbers make it complex or infinite (a log of 0)."""
-    try:
-        return float(expr)
-    except TypeError:
-        return math.nan

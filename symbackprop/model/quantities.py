@@ -1,10 +1,11 @@
-"""What a SymPy symbol stands for.
+"""What a SymPy symbol stands for, carried by the symbol itself.
 
-Every symbol the engine creates is named after a :class:`Quantity` (``"weight|2|1|1|"``), so that
-any expression can be printed in any notation by looking its symbols up, and so that the engine
-never depends on how a notation spells things. Numbers shown inside a worked solution
-(``0.15 * 0.05``) are symbols too, of kind ``num``: SymPy keeps them apart instead of multiplying
-them out, and the printer formats them to the chosen precision.
+Every symbol the engine creates is a :class:`QuantitySymbol` holding its :class:`Quantity`, so that
+any expression can be printed in any notation by asking its symbols what they are, and so that the
+engine never depends on how a notation spells things. Numbers shown inside a worked solution
+(``0.15 * 0.05``) are symbols too (:class:`ShownNumber`): SymPy keeps them apart instead of
+multiplying them out, and the printer formats them to the chosen precision. A symbol's name only
+makes it unique; nothing reads it back.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import sympy as sp
+
 
 @dataclass(frozen=True)
 class Quantity:
@@ -23,6 +25,7 @@ class Quantity:
     updated: bool = False  # a parameter after the first update step
 
     def name(self) -> str:
+        """A unique, readable name (for SymPy's identity of symbols and for messages)."""
         fields = (self.layer, self.to, self.source, self.sample)
         text = "|".join("" if f is None else str(f) for f in fields)
         return f"{self.kind}{'+' if self.updated else ''}|{text}"
@@ -31,39 +34,72 @@ class Quantity:
         return replace(self, updated=True)
 
 
-def symbol(quantity: Quantity) -> sp.Symbol:
-    return sp.Symbol(quantity.name(), real=True)
+class QuantitySymbol(sp.Symbol):
+    """A symbol that knows the quantity it stands for (SymPy caches one object per quantity)."""
+
+    __slots__ = ("quantity",)
+
+    def __new__(cls, quantity: Quantity):
+        obj = super().__new__(cls, quantity.name(), real=True)
+        obj.quantity = quantity
+        return obj
 
 
-def quantity_of(sym: sp.Symbol) -> Quantity:
-    kind, *fields = sym.name.split("|")
-    updated = kind.endswith("+")
-    numbers = [int(f) if f else None for f in fields]
-    return Quantity(kind.rstrip("+"), *numbers, updated=updated)
+def symbol(quantity: Quantity) -> QuantitySymbol:
+    return QuantitySymbol(quantity)
 
 
-def number(value: float, origin: str = "") -> sp.Symbol:
+def kind_of(expr) -> str | None:
+    """The kind of quantity ``expr`` stands for; None if it is not a quantity's symbol."""
+    return expr.quantity.kind if isinstance(expr, QuantitySymbol) else None
+
+
+class ShownNumber(sp.Symbol):
     """A number that stays as written inside an expression (see the module docstring).
 
     ``origin`` is the kind of quantity it stands in for, so a printer can still treat it as one
     (a notation that writes a*w rather than w*a must recognise the weight's number).
     """
-    return sp.Symbol(f"num|{origin}|{value!r}", real=True)
+
+    __slots__ = ("value", "origin")
+
+    def __new__(cls, value: float, origin: str = ""):
+        obj = super().__new__(cls, f"num|{origin}|{value!r}", real=True)
+        obj.value, obj.origin = value, origin
+        return obj
 
 
-def number_value(expr: sp.Expr) -> float | None:
-    """The value of a number symbol; None for any other expression."""
-    return float(expr.name.rsplit("|", 1)[1]) if expr.is_Symbol and expr.name.startswith("num|") else None
+def number(value: float, origin: str = "") -> ShownNumber:
+    return ShownNumber(value, origin)
 
 
-def number_origin(expr: sp.Symbol) -> str:
-    return expr.name.split("|")[1]
+def number_value(expr) -> float | None:
+    """The value of a shown number; None for any other expression."""
+    return expr.value if isinstance(expr, ShownNumber) else None
 
 
-#: Stands for the omitted middle of a long sum; printed as an ellipsis.
-ELLIPSIS = sp.Symbol("dots|", real=True)
-
-
-def generic(kind: str, index: str | None = None) -> sp.Symbol:
+class GenericSymbol(sp.Symbol):
     """An unindexed quantity for the rules section (``out``, ``target_k``), labelled by the notation."""
-    return sp.Symbol(f"generic|{kind}|{index or ''}", real=True)
+
+    __slots__ = ("kind", "index")
+
+    def __new__(cls, kind: str, index: str = ""):
+        obj = super().__new__(cls, f"generic|{kind}|{index}", real=True)
+        obj.kind, obj.index = kind, index
+        return obj
+
+
+def generic(kind: str, index: str | None = None) -> GenericSymbol:
+    return GenericSymbol(kind, index or "")
+
+
+class Dots(sp.Symbol):
+    """Stands for the omitted middle of a long sum; printed as an ellipsis."""
+
+    __slots__ = ()
+
+    def __new__(cls):
+        return super().__new__(cls, "dots|", real=True)
+
+
+ELLIPSIS = Dots()

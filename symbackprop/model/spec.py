@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import reprlib
+import sys
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
@@ -240,8 +241,33 @@ def validate(data: dict, default_name: str = "network") -> Spec:
         hidden_deltas=_choice(data, "hidden_deltas", CHOICES["hidden_deltas"], "original"),
         iterations=_iterations(data),
     )
+    _check_rules(spec, "samples" in data)
     _check_size(spec)
     return spec
+
+
+def _check_rules(spec: Spec, listed_samples: bool) -> None:
+    """What the rule rows ask of a network: softmax on the output layer only; a logarithmic loss on
+    outputs between 0 and 1, with targets between 0 and 1 (summing to 1 for cross_entropy)."""
+    for i, layer in enumerate(spec.layers[:-1]):
+        if ACTIVATIONS[layer.activation].output_only:
+            raise SpecError(f"layers[{i}].activation: {layer.activation} is for the output layer only (each of its "
+                            f"outputs depends on every net input of the layer); use it on the last layer")
+    loss, output = LOSSES[spec.loss], spec.layers[-1].activation
+    if not loss.logarithmic:
+        return
+    if not ACTIVATIONS[output].probabilities:
+        raise SpecError(f"loss: {spec.loss} takes the logarithm of every output, so the output layer needs outputs "
+                        f"between 0 and 1 (sigmoid or softmax), found {output}")
+    for i, sample in enumerate(spec.samples):
+        field = f"samples[{i}].targets" if listed_samples else "targets"
+        for j, t in enumerate(sample.targets):
+            if not 0.0 <= t <= 1.0:
+                raise SpecError(f"{field}[{j}]: {spec.loss} needs targets between 0 and 1, found {t!r}")
+        total = math.fsum(sample.targets)
+        if loss.distribution and abs(total - 1.0) > 4 * len(sample.targets) * sys.float_info.epsilon:
+            raise SpecError(f"{field}: {spec.loss} needs targets that sum to 1 (a one-hot vector or a probability "
+                            f"distribution), found a sum of {total!r}")
 
 
 def number(value: Any, field: str) -> float:

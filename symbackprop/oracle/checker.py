@@ -17,6 +17,7 @@ METHOD_NAMES = {
     "numeric": "an independent numeric backpropagation in plain floats",
     "sympy": "sympy.diff of the full error expression",
     "finite": "central finite differences of the error",
+    "closed": "the closed form of each output delta (out - target)",
 }
 
 

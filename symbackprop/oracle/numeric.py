@@ -8,7 +8,6 @@ the errors and parameters of the first iterations of training, with what it comp
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import repeat
 from operator import add, mul, sub
 
 from ..model.rules import ACTIVATIONS, LOSSES
@@ -96,7 +95,7 @@ class NumericNetwork:
             if b:
                 z = list(map(add, z, b * len(z) if shared else b))
             nets.append(z)
-            outs.append(list(map(rule.value, z, repeat(alpha))))
+            outs.append(rule.forward(z, alpha))
         return nets, outs
 
     def sample_error(self, outputs: list[float], targets: list[float]) -> float:
@@ -125,9 +124,7 @@ class NumericNetwork:
         deltas, gradient = [None] * depth, []
         for l in range(depth - 1, -1, -1):
             rule, alpha = self.rules[l]
-            slope = rule.derivative
-            ds = [list(map(mul, go, map(slope, nets[l + 1], outs[l + 1], repeat(alpha))))
-                  for go, (nets, outs) in zip(grad_outs, forwards)]
+            ds = [rule.backward(nets[l + 1], outs[l + 1], go, alpha) for go, (nets, outs) in zip(grad_outs, forwards)]
             deltas[l] = ds
             gw, gb = self._layer_gradient(l, ds, [outs[l] for _, outs in forwards], factor)
             new_weights[l] = [list(map(sub, row, map(rate.__mul__, grow))) for row, grow in zip(state.weights[l], gw)]

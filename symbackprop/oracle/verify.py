@@ -53,7 +53,7 @@ def step_scales(network: SymbolicNetwork, derivation: Derivation) -> dict:
     """Every step's scale: the size of the terms its value was made from (evaluate.BOUNDS)."""
     known = {key: (value, abs(value)) for key, value in network.given_values().items()}
     for step in derivation.steps():
-        known[step.lhs] = evaluate_form(step.forms[-1], BOUNDS, known)
+        known.update(dict.fromkeys((step.lhs, *step.aliases), evaluate_form(step.forms[-1], BOUNDS, known)))
     return {key: scale for key, (_, scale) in known.items()}
 
 
@@ -64,6 +64,7 @@ def verify(network: SymbolicNetwork, derivation: Derivation, training: Training,
     labels = Labels.for_spec(network.spec)
     _against_numeric(check, network, derivation, reference, numeric, scales)
     _training_against_numeric(check, network, derivation, training, numeric, reference, scales)
+    _closed_forms(check, derivation, scales)
     gradients = _true_gradients(network, derivation)
     exact = against_sympy(check, network, derivation, gradients, scales, labels, notes)
     notes += against_finite_differences(check, network, derivation, numeric, reference, gradients, scales,
@@ -119,6 +120,18 @@ def _against_numeric(check: Checker, network, derivation: Derivation, reference:
             same(f"the update of {p.quantity.name()}", pd.update.lhs, updated)
         else:
             check.same("numeric", f"the unchanged {p.quantity.name()}", p.value, updated, 0.0)
+
+
+def _closed_forms(check: Checker, derivation: Derivation, scales: dict) -> None:
+    """Each output δ summed by the chain rule against its closed form (rules.SIMPLIFICATIONS), which
+    the later steps use; the numeric engine checks the latter."""
+    for layer in derivation.backward:
+        for sample in layer.samples:
+            for neuron in (n for n in sample.neurons if n.simplified):
+                chain, closed = neuron.delta, neuron.simplified
+                scale = max(scales[chain.aliases[0]], scales[closed.lhs])
+                check.same("closed", f"delta of output neuron {neuron.index}, sample {sample.sample}",
+                           chain.value, closed.value, rounding_tolerance(scale))
 
 
 def _training_against_numeric(check: Checker, network, derivation: Derivation, training: Training,

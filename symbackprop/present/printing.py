@@ -21,7 +21,7 @@ from sympy.printing.precedence import PRECEDENCE
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..model.notation import Labels
-from ..model.quantities import number_origin, number_value, quantity_of
+from ..model.quantities import ShownNumber, kind_of
 
 
 
@@ -49,10 +49,7 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
 
 def _is_weight(expr) -> bool:
     """A weight, or a number that stands in for one."""
-    if not expr.is_Symbol or "|" not in expr.name:
-        return False
-    kind = expr.name.split("|", 1)[0].rstrip("+")
-    return kind == "weight" or (kind == "num" and number_origin(expr) == "weight")
+    return kind_of(expr) == "weight" or (isinstance(expr, ShownNumber) and expr.origin == "weight")
 
 
 def _strip(text: str) -> str:
@@ -142,18 +139,17 @@ class SolutionPrinter(LatexPrinter):
     def _print_Float(self, expr):
         return self._number_factor(float(expr))
 
-    def _print_Symbol(self, expr, style="plain"):
-        kind, bar, rest = expr.name.partition("|")
-        if not bar:  # a plain SymPy symbol, such as a summation index
-            return super()._print_Symbol(expr, style)
-        if kind == "num":
-            return self._number_factor(number_value(expr))
-        if kind == "dots":
-            return "\\cdots"
-        if kind == "generic":
-            name, _, index = rest.partition("|")
-            return self.labels.generic(name) + (f"_{{{index}}}" if index else "")
-        return self.labels(quantity_of(expr))
+    def _print_QuantitySymbol(self, expr):
+        return self.labels(expr.quantity)
+
+    def _print_ShownNumber(self, expr):
+        return self._number_factor(expr.value)
+
+    def _print_GenericSymbol(self, expr):
+        return self.labels.generic(expr.kind) + (f"_{{{expr.index}}}" if expr.index else "")
+
+    def _print_Dots(self, expr):
+        return "\\cdots"
 
     def _print_Derivative(self, expr):
         (variable, _count), = expr.variable_count
@@ -197,6 +193,25 @@ class SolutionPrinter(LatexPrinter):
         if "^" in base and not base.startswith("\\left("):
             base = f"{{{base}}}"  # w^{2}_{11} to a power: a double superscript unless grouped
         return f"{base}^{{{self._print(expr.exp)}}}"
+
+    def _print_SoftmaxShare(self, expr):
+        """e^{net_k} over the sum of e^{net_m}, numbers in exponents without brackets."""
+        numerator, *nets = (f"e^{{{self._exponent(a)}}}" for a in expr.args)
+        return f"\\frac{{{numerator}}}{{{' + '.join(nets)}}}"
+
+    def _exponent(self, arg) -> str:
+        return self.number(arg.value) if isinstance(arg, ShownNumber) else self._print(arg)
+
+    def _print_log(self, expr):
+        return f"\\ln\\left({self._print(expr.args[0])}\\right)"
+
+    def _print_Sum(self, expr):
+        """A sum over one index, as textbooks write it; SymPy's unevaluated 1 * f shown as f."""
+        function = expr.function
+        if function.is_Mul and function.args[0] == 1:
+            function = function.func(*function.args[1:], evaluate=False) if len(function.args) > 2 else function.args[1]
+        (index, low, high), = expr.limits
+        return f"\\sum_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}} {self._print(function)}"
 
     def _print_Exp1(self, expr):
         return "e"

@@ -21,7 +21,6 @@ from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from ..errors import SpecError, TemplateError
 from ..model.notation import Labels
 from .printing import escape_latex, markdown_math
-from ..model.quantities import quantity_of
 from ..solution import Solution
 from .view import ViewBuilder
 
@@ -119,7 +118,7 @@ def render_json(documents: Documents) -> str:
     samples = []
     for s, (sample, trace) in enumerate(zip(spec.samples, solution.reference.initial_traces), start=1):
         layers = [{"index": l, "neurons": [
-            {"index": j, "label": labels(quantity_of(network.out(l, j, s))), "net": trace.nets[l][j - 1],
+            {"index": j, "label": labels(network.out(l, j, s).quantity), "net": trace.nets[l][j - 1],
              "out": trace.outs[l][j - 1], "delta": trace.deltas[l][j - 1]}
             for j in range(1, network.widths[l] + 1)]} for l in range(1, network.depth + 1)]
         error = solution.derivation.forward[s - 1].error.value

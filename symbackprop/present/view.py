@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from sympy.core.parameters import evaluate
 
-from ..engine.derive import Step, add, partial, with_zeros
+from ..engine.steps import Step, add, definition, partial, with_zeros
+from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from .printing import Equation, SolutionPrinter
-from ..model.quantities import ELLIPSIS, generic, number_value
+from ..model.quantities import ELLIPSIS, number_value
 from ..model.rules import ACTIVATIONS
 from ..solution import Solution
-from ..engine.training import shown_iterations
+from .printing import Equation, SolutionPrinter
 
 LOSS_WORDS = {
     "half_sse": "half the sum of squared errors",
     "sse": "the sum of squared errors",
     "mse": "the mean of squared errors over the n outputs",
+    "cross_entropy": "the cross-entropy of the outputs against the targets (natural logarithm)",
+    "binary_cross_entropy": "the binary cross-entropy of each output against its target (natural logarithm)",
 }
 
 
@@ -111,17 +113,14 @@ class ViewBuilder:
             return self._rules()
 
     def _rules(self) -> list[dict]:
-        net, out = generic("net"), generic("out")
         rules, seen = [], []
         for layer in self.solution.spec.layers:
             if (layer.activation, layer.alpha) in seen:
                 continue
             seen.append((layer.activation, layer.alpha))
-            rule = ACTIVATIONS[layer.activation]
-            definition = Step(out, (rule.formula(net, layer.alpha),), None, None)
-            slope = Step(partial(out, net), (rule.slope(net, out, layer.alpha),), None, None)
+            shown = ACTIVATIONS[layer.activation].shown(layer.alpha)
             rules.append({"name": layer.activation, "words": "",
-                          "equations": [self.equation(definition), self.equation(slope)]})
+                          "equations": [self.equation(definition(lhs, form)) for lhs, form in shown]})
         return rules + [self._loss_rule()]
 
     def _loss_rule(self) -> dict:
@@ -131,16 +130,19 @@ class ViewBuilder:
         terms = [loss.term(network.target(j, None), network.out(depth, j, None), n) for j in range(1, n + 1)]
         shown = terms if n <= 3 else [terms[0], ELLIPSIS, terms[-1]]
         t, o = network.target(1, None), network.out(depth, 1, None)
-        definition = Step(error, (add(*shown),), None, None)
-        slope = Step(partial(error, o), (with_zeros(loss.power_rule(t, o, n), 1, n), loss.slope(t, o, n)), None, None)
+        equations = [definition(error, add(*shown)),
+                     definition(partial(error, o), with_zeros(loss.power_rule(t, o, n), 1, n), loss.slope(t, o, n))]
         words = LOSS_WORDS[self.solution.spec.loss] + (f" (n = {n})" if self.solution.spec.loss == "mse" else "")
         return {"name": self.solution.spec.loss, "words": words,
-                "equations": [self.equation(definition), self.equation(slope)], "outputs": n}
+                "equations": [self.equation(e) for e in equations], "outputs": n}
 
     def forward_sample(self, forward) -> dict:
+        """Each layer's net inputs and outputs in the order computed (a softmax layer: every net
+        input before the outputs that share them)."""
         layers = {}
-        for neuron in forward.neurons:
-            layers.setdefault(neuron.layer, []).append([self.equation(neuron.net), self.equation(neuron.out)])
+        for step in forward.order:
+            if step.role in ("net", "out"):
+                layers.setdefault(step.place.layer, []).append([self.equation(step)])
         return {
             "index": forward.sample,
             "layers": [{"index": l, "neurons": neurons} for l, neurons in layers.items()],
@@ -149,19 +151,13 @@ class ViewBuilder:
         }
 
     def backward_layer(self, layer) -> dict:
-        by_sample = {}
-        for neuron in filter(lambda n: self._shown_sample(n.sample), layer.neurons):
-            by_sample.setdefault(neuron.sample, []).append({
-                "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
-                "paths": [self.equation(p) for p in neuron.paths],
-                "contributions": [self.equation(c) for c in neuron.contributions],
-                "grad_out": self.equation(neuron.grad_out),
-                "slope": self.equation(neuron.slope),
-                "delta": self.equation(neuron.delta),
-            })
-        errors = {step.lhs: self.equation(step) for step in layer.error_forms}
-        samples = [{"index": s, "neurons": neurons,
-                    "error_form": errors.get(self.network.error(s))} for s, neurons in by_sample.items()]
+        simplification = self.network.simplification if layer.layer == self.network.depth else None
+        samples = [{
+            "index": sample.sample,
+            "error_form": self.equation(sample.error_form) if sample.error_form else None,
+            "grad_outs": [self.equation(step) for step in sample.grad_outs],
+            "neurons": [self.backward_neuron(neuron) for neuron in sample.neurons],
+        } for sample in layer.samples if self._shown_sample(sample.sample)]
         parameters = [{
             "label": self.latex(pd.parameter.symbol),
             "samples": [{"index": s, "local": [self.equation(step) for step in local], "chain": self.equation(chain)}
@@ -171,7 +167,21 @@ class ViewBuilder:
             "update_step": self.equation(pd.update) if pd.update else None,
         } for pd in layer.parameters]
         return {"index": layer.layer, "output": layer.layer == self.network.depth,
+                "elementwise": self.network.activation(layer.layer)[0].elementwise,
+                "simplification": simplification.reason if simplification else None,
                 "samples": samples, "parameters": parameters}
+
+    def backward_neuron(self, neuron) -> dict:
+        return {
+            "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
+            "net_label": self.latex(self.network.net(neuron.layer, neuron.index, neuron.sample)),
+            "paths": [self.equation(p) for p in neuron.paths],
+            "contributions": [self.equation(c) for c in neuron.contributions],
+            "grad_out": self.equation(neuron.grad_out) if neuron.grad_out else None,
+            "jacobian": [self.equation(step) for step in neuron.jacobian],
+            "delta": self.equation(neuron.delta),
+            "simplified": self.equation(neuron.simplified) if neuron.simplified else None,
+        }
 
     def parameter_table(self) -> list[dict]:
         training, rows = self.solution.training, []
