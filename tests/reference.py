@@ -8,7 +8,8 @@ from __future__ import annotations
 import math
 
 ACTIVATIONS = {
-    "sigmoid": lambda z, alpha: 0.5 * (1.0 + math.tanh(z / 2)),  # = 1/(1 + e^{-z}), without overflow
+    # 1/(1 + e^{-z}); for z < 0 as e^{z}/(1 + e^{z}): no overflow, and tiny outputs keep their digits
+    "sigmoid": lambda z, alpha: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z)),
     "tanh": lambda z, alpha: math.tanh(z),
     "relu": lambda z, alpha: max(0.0, z),
     "leaky_relu": lambda z, alpha: z if z > 0 else alpha * z,

@@ -140,7 +140,7 @@ def test_every_value_wrong_on_a_wider_network(tmp_path, monkeypatch):
     assert time.monotonic() - started < SECONDS
     assert result.summary["wrong"] > 100 and len(result.diagnoses) == result.summary["wrong"]
     rewrites = diagnosis._rewrites(symbackprop.solve(spec))
-    assert len(rewrites) == len(diagnosis.REWRITES) + 4
+    assert len(rewrites) == len(diagnosis.REWRITES) + len(diagnosis.SQUARED_LOSS_REWRITES) + 4
     # grading: exact, rounded and cut off by hand; diagnosis: plain and each rewrite; the derivation
     assert len(replays) <= 3 + (1 + len(rewrites)) + 1
 
