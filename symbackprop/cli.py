@@ -21,6 +21,7 @@ EXAMPLES = """examples:
   symbackprop solve net.yaml -f md,tex,json,pdf -o solutions
   symbackprop solve mazur --notation nielsen --precision 4
   symbackprop solve course --symbolic           formulas only, for lecture notes
+  symbackprop solve mazur --form matrix         Nielsen's BP1-BP4 with the spec's matrices (mazur-matrix.md)
   symbackprop solve mazur --rounding carry --digits 4   as by hand: 4 decimals, carried forward
   symbackprop labels mazur                      the labels an answer sheet may use, with values
   symbackprop check mazur answers.yaml          grade a hand calculation; explain the first mistake
@@ -86,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"decimal places shown in documents (default {DEFAULT_PRECISION}); JSON is never rounded")
     solve.add_argument("--iterations", type=_iterations, metavar="N", help="iterations to run (overrides the spec)")
     solve.add_argument("--symbolic", action="store_true", help="formulas only, no numbers (lecture notes)")
+    solve.add_argument("--form", choices=("chain", "matrix", "both"), default="chain",
+                       help="chain: per weight (default); matrix: Nielsen's BP1-BP4 with the spec's matrices, "
+                            "written to NAME-matrix.*; both: the matrix form after the per-weight document")
     solve.add_argument("--rounding", choices=("exact", "carry"), default="exact",
                        help="carry: round every value to --digits decimals and carry it forward, as by hand")
     solve.add_argument("--digits", type=_precision, metavar="K", help="decimals for --rounding carry (default 4)")
@@ -131,7 +135,7 @@ def run_solve(args: argparse.Namespace) -> int:
     solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry,
                      progress=_progress_bar("training"))
     paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
-                  template_dir=args.template_dir, force=args.force)
+                  template_dir=args.template_dir, force=args.force, form=args.form)
     for path in paths:
         print(path)
     return 0

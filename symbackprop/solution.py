@@ -7,17 +7,19 @@ turns a :class:`Solution` into documents, so one solve can be rendered in severa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
 from .model.defaults import PRECISION_RANGE
 from .engine.derive import Derivation, derive
+from .engine.matrix import MatrixForm, matrix_form
 from .errors import DivergenceError, SpecError
 from .engine.network import SymbolicNetwork
 from .oracle.numeric import NumericNetwork, Reference
 from .model.spec import Spec, load_spec, validate
 from .engine.training import CHECKED_ITERATIONS, Training, train
-from .oracle.verify import Verification, verify
+from .oracle.verify import Verification, verify, verify_matrix_form
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,14 @@ class Solution:
     reference: Reference  # the independent numeric engine's first update and true deltas
     verification: Verification
     carried: Derivation | None = None  # the steps redone by hand: rounded to carry_digits and carried forward
+
+    @cached_property
+    def matrix(self) -> MatrixForm:
+        """Nielsen's matrix form of the first update, every entry checked against the per-weight
+        derivation (a disagreement raises VerificationError)."""
+        form = matrix_form(self.network, self.derivation)
+        verify_matrix_form(self.network, self.derivation, form)
+        return form
 
     @property
     def shown(self) -> Derivation:

@@ -29,6 +29,10 @@ ROLES: dict[str, str | None] = {
     "path": "factor", "contribution": "factor", "slope": "factor", "jacobian": "jacobian",
     "delta": "delta", "simplified": None,
     "local": "factor", "chain": "factor", "gradient": "gradient", "update": "updated",
+    # the matrix form (matrix.py): its entries answer as the per-element quantities they equal
+    **dict.fromkeys(("matrix_net", "matrix_out", "matrix_grad_out", "matrix_slope", "matrix_jacobian",
+                     "matrix_delta", "matrix_gradient_weights", "matrix_gradient_biases", "matrix_update_weights",
+                     "matrix_update_biases")),
 }
 
 
@@ -45,8 +49,10 @@ class Step:
     role: str  # a key of ROLES, or "definition" for a form shown without a value
     lhs: sp.Expr
     forms: tuple[sp.Expr, ...]
-    numeric: sp.Expr | None  # the last form with numbers substituted; None for a definition only
-    value: float | None
+    # the last form with numbers substituted; None for a definition only; in the matrix form, a
+    # tuple of forms with numbers (the product written out, then entry by entry)
+    numeric: sp.Expr | tuple | None
+    value: float | tuple | None  # a matrix's value is a tuple of rows
     place: Place = Place()
     aliases: tuple[sp.Expr, ...] = ()  # other names of the same quantity (dE/dnet_j for δ_j)
 

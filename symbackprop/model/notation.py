@@ -34,6 +34,8 @@ class Notation:
     weight_first: bool = True  # net input written w*a (Mazur) or a*w (seed 002)
     wide_formats: dict[str, str] = field(default_factory=dict)  # overrides once a layer has 2+ neurons
     tag: Callable[[int, int, int], str] = _plain_tag
+    # Nielsen's matrix form: a layer's weight matrix and its vectors, by kind, with {l} the layer
+    matrices: dict[str, str] = field(default_factory=dict)
 
 
 NOTATIONS: dict[str, Notation] = {
@@ -45,6 +47,8 @@ NOTATIONS: dict[str, Notation] = {
         },
         generic={"net": "net", "out": "out", "target": "target", "error": "E_{total}", "input": "i"},
         tag=_mazur_tag,
+        matrices={"weights": "W^{{({l})}}", "biases": "b^{{({l})}}", "nets": "net^{{({l})}}", "outs": "out^{{({l})}}",
+                  "inputs": "i", "deltas": "\\delta^{{({l})}}", "targets": "target", "error": "E_{{total}}"}
     ),
     "nielsen": Notation(
         formats={
@@ -54,6 +58,8 @@ NOTATIONS: dict[str, Notation] = {
             "bias": "b^{{{l}}}_{{{j}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
         },
         generic={"net": "z", "out": "a", "target": "y", "error": "C", "input": "x"},
+        matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z^{{{l}}}", "outs": "a^{{{l}}}", "inputs": "x",
+                  "deltas": "\\delta^{{{l}}}", "targets": "y", "error": "C"}
     ),
     "course": Notation(
         formats={
@@ -67,6 +73,8 @@ NOTATIONS: dict[str, Notation] = {
         },
         generic={"net": "z", "out": "a", "target": "T", "error": "E", "input": "x"},
         weight_first=False,
+        matrices={"weights": "W_{{{l}}}", "biases": "b_{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}", "inputs": "x",
+                  "deltas": "\\delta_{{{l}}}", "targets": "T", "error": "E"}
     ),
     "indexed": Notation(
         formats={
@@ -76,7 +84,20 @@ NOTATIONS: dict[str, Notation] = {
             "bias": "b^{{{l}}}_{{{j0}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
         },
         generic={"net": "z", "out": "a", "target": "t", "error": "E", "input": "a"},
+        matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}",
+                  "inputs": "a_{{0}}", "deltas": "\\delta_{{{l}}}", "targets": "t", "error": "E"}
     ),
+}
+
+
+#: Matrices of the matrix form named after others: {weights}, {nets}, ... are the notation's labels.
+DERIVED_MATRICES = {
+    "activated": "\\sigma\\left({nets}\\right)",
+    "slopes": "\\sigma'\\left({nets}\\right)",
+    "grad_outs": "\\nabla_{{{outs}}} {error}",
+    "jacobian": "\\frac{{\\partial {outs}}}{{\\partial {nets}}}",
+    "gradient_weights": "\\frac{{\\partial {error}}}{{\\partial {weights}}}",
+    "gradient_biases": "\\frac{{\\partial {error}}}{{\\partial {biases}}}",
 }
 
 
@@ -108,6 +129,17 @@ class Labels:
         if label is None:
             label = self._cache[q] = self._label(q)
         return label
+
+    def matrix(self, q: Quantity) -> str:
+        """A layer's vector or matrix in the matrix form; derived ones (gradients, σ'(z), J) are
+        built from the notation's own letters (DERIVED_MATRICES)."""
+        formats = self.notation.matrices
+        if q.kind in DERIVED_MATRICES:
+            parts = {kind: formats[kind].format(l=q.layer) for kind in ("weights", "biases", "nets", "outs", "error")}
+            label = DERIVED_MATRICES[q.kind].format(**parts)
+        else:
+            label = formats[q.kind].format(l=q.layer)
+        return f"{{{label}}}^{{+}}" if q.updated else label
 
     def generic(self, kind: str) -> str:
         return self.notation.generic[kind]

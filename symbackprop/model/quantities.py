@@ -49,6 +49,19 @@ def symbol(quantity: Quantity) -> QuantitySymbol:
     return QuantitySymbol(quantity)
 
 
+class QuantityMatrix(sp.MatrixSymbol):
+    """A layer's vector or matrix (W^l, z^l, δ^l; one column per sample) that knows what it stands for.
+
+    Its quantity's kind is a key of the notations' matrix formats (notation.MATRIX_FORMATS)."""
+
+    __slots__ = ("quantity",)
+
+    def __new__(cls, quantity: Quantity, rows: int, columns: int):
+        obj = super().__new__(cls, quantity.name(), rows, columns)
+        obj.quantity = quantity
+        return obj
+
+
 def kind_of(expr) -> str | None:
     """The kind of quantity ``expr`` stands for; None if it is not a quantity's symbol."""
     return expr.quantity.kind if isinstance(expr, QuantitySymbol) else None

@@ -18,6 +18,7 @@ METHOD_NAMES = {
     "sympy": "sympy.diff of the full error expression",
     "finite": "central finite differences of the error",
     "closed": "the closed form of each output delta (out - target)",
+    "matrix": "the per-weight derivation (every entry of the matrix form)",
 }
 
 

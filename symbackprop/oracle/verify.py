@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from .checker import METHOD_NAMES, TOLERANCE, Checker, rounding_tolerance
 from ..engine.derive import Derivation
+from ..engine.matrix import MatrixForm
 from ..engine.evaluate import BOUNDS, evaluate_form
 from .finite_differences import against_finite_differences
 from ..engine.network import SymbolicNetwork
@@ -183,3 +184,14 @@ def _kink_notes(network: SymbolicNetwork, derivation: Derivation, labels: Labels
             f"worked solution takes the derivative of the piece for net <= 0 (relu'(0) = 0, leaky_relu'(0) = alpha)"]
 
 
+def verify_matrix_form(network: SymbolicNetwork, derivation: Derivation, form: MatrixForm) -> int:
+    """Every entry of the matrix form against the per-weight value of the quantity it equals, within
+    rounding of that value's scale; returns how many entries were compared."""
+    scales, check = step_scales(network, derivation), Checker()
+    labels = Labels.for_spec(network.spec)
+    for step, entries in form.entries:
+        for entry in entries:
+            what = f"entry ({entry.row + 1}, {entry.column + 1}) of {labels.matrix(step.lhs.quantity)}"
+            check.same("matrix", what, step.value[entry.row][entry.column], derivation.values[entry.key],
+                       rounding_tolerance(scales[entry.key]))
+    return check.counts.get("matrix", 0)

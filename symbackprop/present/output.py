@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
-from .rendering import FORMATS, MARKS, Documents, render_options
+from .rendering import FORMATS, FORMS, MARKS, Documents, render_options
 from ..solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
@@ -29,7 +29,7 @@ INSTALL_HINT = ("install a LaTeX distribution (Debian/Ubuntu: apt-get install te
 
 def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "output", *,
           precision: int = DEFAULT_PRECISION, symbolic: bool = False,
-          template_dir: str | Path | None = None, force: bool = False) -> list[Path]:
+          template_dir: str | Path | None = None, force: bool = False, form: str = "chain") -> list[Path]:
     """Render ``formats`` (a list, or a comma-separated text) of ``solution`` into ``out_dir``.
 
     Returns the paths written. Every document is rendered first, then written beside its final
@@ -40,13 +40,16 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
     if unknown or not formats:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
-    renderer = Documents(solution, render_options(precision, symbolic, template_dir))
+    renderer = Documents(solution, render_options(precision, symbolic, template_dir, form))
+    stem = solution.spec.name + FORMS[form][1]
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
         if fmt == "pdf":
-            documents[f"{solution.spec.name}.pdf"] = compile_pdf(renderer.render("tex"))
+            documents[f"{stem}.pdf"] = compile_pdf(renderer.render("tex"))
+        elif fmt == "json":  # the same in every form
+            documents[f"{solution.spec.name}.json"] = renderer.render(fmt).encode("utf-8")
         else:
-            documents[f"{solution.spec.name}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
+            documents[f"{stem}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
     folder = Path(out_dir)
     _refuse_replacing(folder, documents, solution.spec.source, force)
     return _write_all(folder, documents)

@@ -16,6 +16,7 @@ import math
 import re
 import unicodedata
 
+from sympy.matrices import MatrixBase
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -104,13 +105,15 @@ class SolutionPrinter(LatexPrinter):
     def number(self, value: float) -> str:
         return format_number(value, self.precision)
 
-    def equation(self, members: list) -> Equation:
-        """``lhs = m1 = m2 = ...`` from expressions (or numbers already printed); equal neighbours once."""
+    def equation(self, members: list, aligned: bool = False) -> Equation:
+        """``lhs = m1 = m2 = ...`` from expressions (or numbers already printed); equal neighbours once.
+        ``aligned`` sets every member on a row of its own (the matrix form's wide members)."""
         lines = [[m] if isinstance(m, str) else self._member_lines(m) for m in members]
         lines = [line for i, line in enumerate(lines) if i == 0 or line != lines[i - 1]]
         parts = tuple(" ".join(line) for line in lines)
         width = sum(map(visible_length, parts))
-        multiline = any(len(line) > 1 for line in lines) or (len(parts) > 2 and width > LINE_LIMIT)
+        multiline = aligned and len(parts) > 2 or any(len(line) > 1 for line in lines) or (
+            len(parts) > 2 and width > LINE_LIMIT)
         rows = [f"{lines[0][0]} &= {lines[1][0]}"] if len(lines) > 1 else [lines[0][0]]
         rows += [f"&\\quad {row}" for row in lines[1][1:]] if len(lines) > 1 else []
         for line in lines[2:]:
@@ -212,6 +215,49 @@ class SolutionPrinter(LatexPrinter):
             function = function.func(*function.args[1:], evaluate=False) if len(function.args) > 2 else function.args[1]
         (index, low, high), = expr.limits
         return f"\\sum_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}} {self._print(function)}"
+
+    # -- the matrix form -------------------------------------------------------------------------
+    def _print_QuantityMatrix(self, expr):
+        q = expr.quantity
+        label = self.labels.matrix(q)
+        return f"{{{label}}}^{{({q.sample})}}" if q.sample is not None else label
+
+    def matrix(self, rows) -> str:
+        """Numbers (floats) or expressions as a bmatrix."""
+        def entry(v) -> str:  # a lone number needs no brackets in a matrix
+            if isinstance(v, (float, ShownNumber)):
+                return self.number(v if isinstance(v, float) else v.value)
+            return self._print(v)
+
+        body = " \\\\ ".join(" & ".join(map(entry, row)) for row in rows)
+        return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+
+    def _print_ImmutableDenseMatrix(self, expr):
+        return self.matrix(expr.tolist())
+
+    def _print_Transpose(self, expr):
+        inner = self._print(expr.arg)
+        bare = isinstance(expr.arg, MatrixBase) or "^" not in inner  # a bmatrix, or a label without a superscript
+        return f"{inner}^{{T}}" if bare else f"\\left({inner}\\right)^{{T}}"
+
+    def _print_MatMul(self, expr):
+        """Factors side by side, a leading -1 as a minus sign, a scalar factor first."""
+        factors, sign = list(expr.args), ""
+        if factors and factors[0] == -1:
+            sign, factors = "- ", factors[1:]
+        return sign + " ".join(self._print(f) if not f.is_MatAdd else f"\\left({self._print(f)}\\right)"
+                               for f in factors)
+
+    def _print_MatAdd(self, expr):
+        text = ""
+        for term in expr.args:
+            printed = self._print(term)
+            text += printed if not text else (f" {printed}" if printed.startswith("- ") else f" + {printed}")
+        return text
+
+    def _print_HadamardProduct(self, expr):
+        return " \\odot ".join(f"\\left({self._print(a)}\\right)" if a.is_MatMul or a.is_MatAdd else self._print(a)
+                                 for a in expr.args)
 
     def _print_Exp1(self, expr):
         return "e"

@@ -25,11 +25,16 @@ from ..solution import Solution
 from .view import ViewBuilder
 
 
+#: What ``--form`` chooses: the template family, and what a file's stem gets (NAME-matrix.md).
+FORMS = {"chain": ("solution", ""), "matrix": ("matrix", "-matrix"), "both": ("solution", "")}
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     precision: int = DEFAULT_PRECISION
     symbolic: bool = False
     template_dir: Path | None = None
+    form: str = "chain"  # a key of FORMS
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
@@ -85,16 +90,18 @@ class Documents:
 
     @cached_property
     def view(self) -> dict:
-        return ViewBuilder(self.solution, self.options.precision, self.options.symbolic).build()
+        options = self.options
+        return ViewBuilder(self.solution, options.precision, options.symbolic, options.form).build()
 
     def render(self, fmt: str) -> str:
         return FORMATS[fmt].header + FORMATS[fmt].render(self)
 
 
-def _templated(kind: str, template: str) -> Callable[[Documents], str]:
+def _templated(kind: str) -> Callable[[Documents], str]:
     def render(documents: Documents) -> str:
         import jinja2
 
+        template = f"{FORMS[documents.options.form][0]}.{kind}.j2"
         environment = _environment(kind, documents.options.template_dir)
         try:
             return environment.get_template(template).render(documents.view)
@@ -148,8 +155,8 @@ class Format:
 
 _WRITTEN_BY = "symbackprop: a worked solution written by symbackprop solve, which replaces it when run again"
 FORMATS: dict[str, Format] = {
-    "md": Format(".md", _templated("md", "solution.md.j2"), f"<!-- {_WRITTEN_BY} -->\n"),
-    "tex": Format(".tex", _templated("tex", "solution.tex.j2"),
+    "md": Format(".md", _templated("md"), f"<!-- {_WRITTEN_BY} -->\n"),
+    "tex": Format(".tex", _templated("tex"),
                   f"% {_WRITTEN_BY}\n\\ifdefined\\pdfinfo\\pdfinfo{{/Creator (symbackprop)}}\\fi\n"),
     "json": Format(".json", render_json),
 }
@@ -161,19 +168,21 @@ MARKS = {
 }
 
 
-def render_options(precision: int, symbolic: bool, template_dir: str | Path | None) -> RenderOptions:
+def render_options(precision: int, symbolic: bool, template_dir: str | Path | None, form: str = "chain") -> RenderOptions:
     """Options checked like spec fields, for API callers as much as for the command line."""
+    if form not in FORMS:
+        raise SpecError(f"form: expected one of {', '.join(FORMS)}, found {form!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision not in PRECISION_RANGE:
         raise SpecError(f"precision: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {precision!r}")
     if template_dir is not None and not Path(template_dir).is_dir():
         raise TemplateError(f"template-dir: {template_dir} is not a folder")
-    return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None)
+    return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None, form)
 
 
 def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
-           template_dir: str | Path | None = None) -> str:
+           template_dir: str | Path | None = None, form: str = "chain") -> str:
     """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF."""
     if fmt not in FORMATS:
         raise SpecError(f"format: render() makes {', '.join(FORMATS)}, found {fmt!r} (write() also makes pdf)")
-    return Documents(solution, render_options(precision, symbolic, template_dir)).render(fmt)
+    return Documents(solution, render_options(precision, symbolic, template_dir, form)).render(fmt)

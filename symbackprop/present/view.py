@@ -7,12 +7,13 @@ place strings. In symbolic mode (lecture notes) the numeric members of each equa
 from __future__ import annotations
 
 
+import sympy as sp
 from sympy.core.parameters import evaluate
 
 from ..engine.steps import Step, add, definition, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, number_value
+from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
 from ..model.rules import ACTIVATIONS
 from ..solution import Solution
 from .printing import Equation, SolutionPrinter
@@ -27,11 +28,12 @@ LOSS_WORDS = {
 
 
 class ViewBuilder:
-    def __init__(self, solution: Solution, precision: int, symbolic: bool):
+    def __init__(self, solution: Solution, precision: int, symbolic: bool, form: str = "chain"):
         self.solution = solution
         self.network = solution.network
         self.printer = SolutionPrinter(Labels.for_spec(solution.spec), precision)
         self.symbolic = symbolic
+        self.form = form
 
     def latex(self, expr) -> str:
         return self.printer.doprint(expr)
@@ -41,6 +43,9 @@ class ViewBuilder:
 
     def equation(self, step: Step) -> Equation:
         members = [step.lhs, *step.forms]
+        if isinstance(step.value, tuple):  # a matrix: its forms with numbers, then its value
+            numbers = [] if self.symbolic else [*step.numeric, self.printer.matrix(step.value)]
+            return self.printer.equation(members + numbers, aligned=True)
         if not self.symbolic and step.numeric is not None:
             lone_number = number_value(step.numeric) is not None
             members += [self.number(step.value)] if lone_number else [step.numeric, self.number(step.value)]
@@ -70,6 +75,8 @@ class ViewBuilder:
             "parameters": self.parameter_table(),
             "history": self.history(),
             "verification": self.verification(),
+            "form": self.form,
+            "matrix": self.matrix() if self.form in ("matrix", "both") else None,
         }
 
     def _shown_sample(self, s: int) -> bool:
@@ -182,6 +189,47 @@ class ViewBuilder:
             "delta": self.equation(neuron.delta),
             "simplified": self.equation(neuron.simplified) if neuron.simplified else None,
         }
+
+    def matrix(self) -> dict:
+        """Nielsen's BP1-BP4 with this network's matrices; in symbolic mode, the equations alone."""
+        form = self.solution.matrix
+        def equations(layer):  # in symbolic mode, a matrix known only by its numbers says nothing
+            return [self.equation(step) for step in layer.steps if step.forms or not self.symbolic]
+
+        return {
+            "samples": list(form.samples), "several": len(form.samples) > 1,
+            "reduction": self.solution.spec.reduction,
+            "forward": [{"index": layer.layer, "equations": equations(layer)} for layer in form.forward],
+            "backward": [{"index": layer.layer, "output": layer.layer == self.network.depth,
+                          "equations": equations(layer)} for layer in form.backward],
+            "rules": [self.equation(step) for step in self.matrix_rules()],
+            "checked": sum(len(entries) for _, entries in form.entries),
+        }
+
+    def matrix_rules(self) -> list:
+        """BP1-BP4 in the notation's letters, for a layer l (and the output layer L)."""
+        def m(kind, layer, **fields):
+            return QuantityMatrix(Quantity(kind, layer, **fields), 1, 1)
+
+        rate = self.network.rate
+        below = m("outs", "l-1")
+        elementwise = self.network.activation(self.network.depth)[0].elementwise
+        bp1 = (sp.HadamardProduct(m("grad_outs", "L"), m("slopes", "L"), evaluate=False) if elementwise
+               else sp.MatMul(sp.Transpose(m("jacobian", "L")), m("grad_outs", "L"), evaluate=False))
+        has_biases = any(layer.bias is not None for layer in self.solution.spec.layers)
+        net = sp.MatMul(m("weights", "l"), below, evaluate=False)
+        equations = [
+            (m("nets", "l"), sp.MatAdd(net, m("biases", "l"), evaluate=False) if has_biases else net),
+            (m("outs", "l"), m("activated", "l")),
+            (m("deltas", "L"), bp1),
+            (m("deltas", "l"), sp.HadamardProduct(sp.MatMul(sp.Transpose(m("weights", "l+1")), m("deltas", "l+1"),
+                                                            evaluate=False), m("slopes", "l"), evaluate=False)),
+            *([(m("gradient_biases", "l"), m("deltas", "l"))] if has_biases else []),
+            (m("gradient_weights", "l"), sp.MatMul(m("deltas", "l"), sp.Transpose(below), evaluate=False)),
+            (m("weights", "l", updated=True), sp.MatAdd(m("weights", "l"), sp.MatMul(
+                sp.Integer(-1), rate, m("gradient_weights", "l"), evaluate=False), evaluate=False)),
+        ]
+        return [definition(lhs, form) for lhs, form in equations]
 
     def parameter_table(self) -> list[dict]:
         training, rows = self.solution.training, []
