@@ -40,23 +40,28 @@ def test_json_numbers_are_never_rounded(solve_example):
         "index": 1, "label": "out_{h1}", "net": 0.3775, "out": 0.5932699921071872, "delta": 0.008771354689486937}
 
 
-@pytest.mark.parametrize("name", EXAMPLES)
+#: The documents output/ holds for each example: the per-weight form (NAME.*) and the matrix form.
+FORMS = {"chain": "", "matrix": "-matrix"}
+DOCUMENTS = [(name, form) for name in EXAMPLES for form in FORMS]
+
+
+@pytest.mark.parametrize("name,form", DOCUMENTS)
 @pytest.mark.parametrize("fmt", ["md", "tex"])
-def test_output_folder_is_in_sync_with_the_code(solve_example, name, fmt):
+def test_output_folder_is_in_sync_with_the_code(solve_example, name, form, fmt):
     """output/ holds the committed worked solutions; SYMBACKPROP_UPDATE_SNAPSHOTS=1 rewrites them."""
-    path = ROOT / "output" / f"{name}.{fmt}"
-    rendered = symbackprop.render(solve_example(name), fmt)
+    path = ROOT / "output" / f"{name}{FORMS[form]}.{fmt}"
+    rendered = symbackprop.render(solve_example(name), fmt, form=form)
     if os.environ.get("SYMBACKPROP_UPDATE_SNAPSHOTS") == "1":
         path.write_text(rendered, encoding="utf-8")
     assert path.read_text(encoding="utf-8") == rendered, f"{path} is out of date; see README (Development)"
 
 
 @pytest.mark.latex
-@pytest.mark.parametrize("name", EXAMPLES)
-def test_latex_compiles_with_pdflatex(tmp_path, name):
+@pytest.mark.parametrize("name,form", DOCUMENTS)
+def test_latex_compiles_with_pdflatex(tmp_path, name, form):
     assert shutil.which("pdflatex"), "pdflatex is required here (SYMBACKPROP_REQUIRE_LATEX=1)"
-    source = tmp_path / f"{name}.tex"
-    source.write_text((ROOT / "output" / f"{name}.tex").read_text())
+    source = tmp_path / f"{name}{FORMS[form]}.tex"
+    source.write_text((ROOT / "output" / source.name).read_text())
     result = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                              source.name], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-2000:]

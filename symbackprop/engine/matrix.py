@@ -158,7 +158,8 @@ class _Builder:
             shown = sp.ImmutableMatrix([[mul(number(g), number(v)) for g, v in zip(gr, sr)]
                                         for gr, sr in zip(grad_step.value, slope_step.value)])
             forms = [sp.HadamardProduct(grad_step.lhs, slope_step.lhs, evaluate=False)]
-            numbers = [sp.HadamardProduct(_numbers(grad_step.value), _numbers(slope_step.value), evaluate=False), shown]
+            numbers = [sp.HadamardProduct(_numbers(grad_step.value), _numbers(slope_step.value), evaluate=False),
+                       *([shown] if m == 1 else [])]  # entry by entry as seed 003 writes it, for one column
             delta = self.step("matrix_delta", self.label("deltas", layer, n), forms, numbers, entries, deltas)
             self.keep(deltas, entries)
             return [grad_step, slope_step, delta]

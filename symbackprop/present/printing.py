@@ -17,6 +17,7 @@ import re
 import unicodedata
 
 from sympy.matrices import MatrixBase
+from sympy.matrices.expressions import HadamardProduct, MatMul
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
@@ -65,9 +66,17 @@ _INVISIBLE = re.compile(r"\\(?:left|right)|[{}^_]")
 _CONTROL_WORD = re.compile(r"\\[A-Za-z]+")
 
 
+_MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
+
+
 def visible_length(latex: str) -> int:
     """About how many characters wide ``latex`` is once typeset: a control word is one symbol, a
-    fraction as wide as its wider line, braces and \\left/\\right nothing."""
+    fraction as wide as its wider line, a matrix as its widest row, braces and \\left/\\right nothing."""
+    matrix = _MATRIX.search(latex)
+    if matrix:
+        rows = re.split(r"\\\\|\\cr", matrix.group(1))
+        width = max(sum(visible_length(e) + 2 for e in row.split("&")) for row in rows)
+        return visible_length(latex[:matrix.start()]) + width + visible_length(latex[matrix.end():])
     start = latex.find("\\frac{")
     if start < 0:
         return len(_CONTROL_WORD.sub("#", _INVISIBLE.sub("", latex)))
@@ -121,8 +130,11 @@ class SolutionPrinter(LatexPrinter):
         return Equation(parts, tuple(rows), multiline)
 
     def _member_lines(self, expr) -> list[str]:
-        """A member on one line, or a long sum broken into rows of whole terms (continuations signed)."""
+        """A member on one line, or a long sum broken into rows of whole terms (continuations signed);
+        a wide product of matrices, one factor per row."""
         text = self.doprint(expr)
+        if visible_length(text) > ROW_LIMIT and isinstance(expr, (MatMul, HadamardProduct)):
+            return self._factor_rows(expr)
         if visible_length(text) <= ROW_LIMIT or not expr.is_Add:
             return [text]
         rows: list[str] = []
@@ -255,9 +267,28 @@ class SolutionPrinter(LatexPrinter):
             text += printed if not text else (f" {printed}" if printed.startswith("- ") else f" + {printed}")
         return text
 
+    def _factor_rows(self, product) -> list[str]:
+        """A wide product of matrices, a factor per row: scalars stay with the first matrix."""
+        if isinstance(product, HadamardProduct):
+            first, *rest = map(self._hadamard_factor, product.args)
+            return [first, *(f"\\odot {factor}" for factor in rest)]
+        factors, rows, seen_matrix = list(product.args), [], False
+        sign = "- " if factors[0] == -1 else ""
+        for factor in factors[1:] if sign else factors:
+            text = self._print(factor)
+            if seen_matrix and factor.is_Matrix:
+                rows.append(text)
+            else:
+                rows[-1:] = [f"{rows[-1]} {text}"] if rows else [sign + text]
+            seen_matrix = seen_matrix or factor.is_Matrix
+        return rows
+
+    def _hadamard_factor(self, factor) -> str:
+        printed = self._print(factor)
+        return f"\\left({printed}\\right)" if factor.is_MatMul or factor.is_MatAdd else printed
+
     def _print_HadamardProduct(self, expr):
-        return " \\odot ".join(f"\\left({self._print(a)}\\right)" if a.is_MatMul or a.is_MatAdd else self._print(a)
-                                 for a in expr.args)
+        return " \\odot ".join(map(self._hadamard_factor, expr.args))
 
     def _print_Exp1(self, expr):
         return "e"
