@@ -269,6 +269,8 @@ class _Builder:
         numbers = [sp.MatAdd(self.shown(symbols), sp.MatMul(sp.Integer(-1), number(self.spec.learning_rate),
                                                             _numbers(gradient.value), evaluate=False), evaluate=False)]
         updated = [[symbol(s.quantity.as_updated()) for s in row] for row in symbols]
-        return self.step(f"matrix_update_{kind}", self.label(kind, layer, rows, columns, updated=True), forms, numbers,
+        step = self.step(f"matrix_update_{kind}", self.label(kind, layer, rows, columns, updated=True), forms, numbers,
                          new, updated)
+        self.keep(updated, new)  # hidden_deltas: updated takes them for the layer below
+        return step
 
