@@ -127,7 +127,7 @@ def test_missing_file_and_unknown_example(tmp_path, capsys):
     assert main(["solve", str(tmp_path / "nope.yaml"), "-o", str(tmp_path)]) == 2
     assert "no such file" in capsys.readouterr().err
     assert main(["solve", "no-such-example", "-o", str(tmp_path)]) == 2
-    assert "nor a built-in example (course, deep, mazur, xor)" in capsys.readouterr().err
+    assert "nor a built-in example (bce, course, deep, mazur, softmax, xor)" in capsys.readouterr().err
 
 
 def test_exact_fractions_are_parsed_not_evaluated(tmp_path):

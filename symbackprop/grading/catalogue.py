@@ -3,7 +3,7 @@ what ``symbackprop check`` grades against.
 
 Each record comes from one derivation step (or a point of the error history), so its label is
 printed exactly as the document prints it, and its step says how to recompute it from upstream
-values (grading.py carries a student's own numbers forward through those steps).
+values (replay.py carries a student's own numbers forward through those steps).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 LaTeX write-up, and match each label to a record of the catalogue.
 
 Numbers are kept as the text the student wrote ("0.3590"), because the digits written decide the
-tolerance (grading.py). Labels are matched through a canonical key that ignores case, spacing,
+tolerance (grades.py). Labels are matched through a canonical key that ignores case, spacing,
 braces, ``\\left``/``\\right`` and the ways of writing a derivative (``dE/dw5``,
 ``\\frac{\\partial E_{total}}{\\partial w_5}``) or an update (``w5+``, ``w_5^{+}``).
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 from .catalogue import Record
 from ..errors import SpecError
 from ..present.printing import closing_brace
-from ..model.spec import parse_text, read_bounded
+from ..model.reading import parse_text, read_bounded
 
 # One way to read each number, so a long run of digits that is not a number fails in linear time.
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
@@ -75,7 +75,7 @@ def number_text(text: str) -> str | None:
 
     Accepts a Unicode minus, a leading "+", wrappers such as \\text{...} or braces, trailing
     punctuation, and LaTeX's ``3.51 \\times 10^{-5}``; None if it is not a number. Any size is a
-    number (grading.py compares as written), up to the exponents Python's decimal can hold (10^±10^18).
+    number (grades.py compares as written), up to the exponents Python's decimal can hold (10^±10^18).
     """
     if "\\" in text:
         text = _WRAPPER.sub(r"\1", text)

@@ -8,9 +8,7 @@ written as text go through :class:`fractions.Fraction`, which only parses.
 
 from __future__ import annotations
 
-import json
 import math
-import reprlib
 import sys
 import unicodedata
 from dataclasses import dataclass, replace
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from .reading import INPUT_LIMITS, describe, parse_text, read_bounded
 from .notation import NOTATIONS
 from .rules import ACTIVATIONS, LOSSES
 
@@ -37,15 +36,6 @@ LIMITS = {
     # iterations x samples x (parameters + 2): the compiled loop does about 2 million of these a
     # second on the project's machine, so training ends within a few seconds
     "training work": 5_000_000,
-}
-
-#: Limits on what is read, checked before any work: a spec is a few kilobytes.
-INPUT_LIMITS = {
-    "file bytes": 1_000_000,
-    "values": 100_000,  # after YAML aliases are expanded: an "alias bomb" is refused, not expanded
-    "number characters": 100,
-    "decimal exponent": 400,  # |exponent| of a number as written; a float reaches about 1e308
-    "name characters": 100,  # names the output files; file systems allow 255 bytes
 }
 
 CHOICES = {
@@ -145,67 +135,6 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
     return replace(spec, source=str(path)) if path.exists() else spec
 
 
-def read_bounded(path: Path, limit: int, what: str) -> str:
-    """A spec's or a sheet's text: a regular file (a FIFO or a device would be read for ever) of at
-    most ``limit`` bytes, UTF-8 with or without the byte-order mark Windows editors write."""
-    try:
-        if path.exists() and not path.is_file():
-            raise SpecError(f"{path}: not a regular file")
-        size = path.stat().st_size
-        if size > limit:
-            raise SpecError(f"{path}: {size:,} bytes; {what} may have at most {limit:,}")
-        return path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{path}: cannot read {what}: {exc}") from None
-
-
-def parse_text(text: str, kind: str, where: str, numbers_as_text: bool = False) -> dict:
-    """Parse without evaluating anything: safe YAML loader, stdlib TOML and JSON.
-
-    ``numbers_as_text`` keeps numbers as written ("0.3590"), for answer sheets, where the digits count.
-    """
-    try:
-        if kind == "yaml":
-            from .yaml_loading import load_yaml  # only needed for YAML files
-
-            data = load_yaml(text, numbers_as_text, INPUT_LIMITS["values"])
-        elif kind == "toml":
-            import tomllib
-
-            data = tomllib.loads(text, parse_float=str) if numbers_as_text else tomllib.loads(text)
-        else:
-            numbers = dict(parse_float=str, parse_int=str) if numbers_as_text else {}
-            data = json.loads(text, object_pairs_hook=_unique_keys, **numbers)
-    except SpecError as exc:
-        raise SpecError(f"{where}: {exc}") from None
-    except Exception as exc:  # each parser has its own error type; all mean "malformed"
-        raise SpecError(f"{where}: malformed {kind.upper()}: {_parser_message(exc)}") from None
-    if not isinstance(data, dict):
-        raise SpecError(f"{where}: expected a mapping of fields at the top level")
-    return data
-
-
-def _unique_keys(pairs: list) -> dict:
-    """A JSON object whose keys differ: a key given twice is a mistake, not "the last one wins"."""
-    data = {}
-    for key, value in pairs:
-        if key in data:
-            raise SpecError(f"{excerpt(key)}: given twice; each field may appear once")
-        data[key] = value
-    return data
-
-
-def _parser_message(exc: Exception) -> str:
-    """One line: PyYAML's message without its source excerpt; the others' messages as they are."""
-    problem, mark = getattr(exc, "problem", None), getattr(exc, "problem_mark", None)
-    if problem and mark is not None:
-        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
-    text = " ".join(str(exc).split())
-    if "integer string conversion" in text:  # Python's own guard against quadratic int parsing
-        return "an integer of more than 4,300 digits"
-    return excerpt(text, 200)
-
-
 def output_name(stem: str) -> str:
     """A file name stem made safe as the default ``name``: other characters become '-'."""
     cleaned = "".join(c if c.isascii() and c.isalnum() or c in "-_." else "-" for c in stem).lstrip("-.")
@@ -277,7 +206,7 @@ def number(value: Any, field: str) -> float:
     arithmetic: "1e100000000" would otherwise become an integer of a hundred million digits.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise SpecError(f"{field}: expected a number, found {_describe(value)}")
+        raise SpecError(f"{field}: expected a number, found {describe(value)}")
     written = value
     if isinstance(value, str):
         value = _fraction(value, field)
@@ -289,14 +218,14 @@ def number(value: Any, field: str) -> float:
     except OverflowError:  # a fraction beyond the float range
         result = math.inf
     if not math.isfinite(result):
-        raise SpecError(f"{field}: expected a finite number within the float range, found {_describe(written)}")
+        raise SpecError(f"{field}: expected a finite number within the float range, found {describe(written)}")
     return result
 
 
 def _fraction(text: str, field: str) -> Fraction:
     limit = INPUT_LIMITS["number characters"]
     if len(text) > limit:
-        raise SpecError(f"{field}: expected a number of at most {limit} characters, found {_describe(text)} "
+        raise SpecError(f"{field}: expected a number of at most {limit} characters, found {describe(text)} "
                         f"({len(text):,} characters)")
     parts = text.strip().split("/")
     try:
@@ -304,19 +233,19 @@ def _fraction(text: str, field: str) -> Fraction:
     except InvalidOperation:
         decimals = None
     if decimals is None:
-        raise SpecError(f"{field}: expected a number such as 0.25 or \"1/3\", found {_describe(text)}")
+        raise SpecError(f"{field}: expected a number such as 0.25 or \"1/3\", found {describe(text)}")
     if not all(d.is_finite() for d in decimals):
-        raise SpecError(f"{field}: expected a finite number, found {_describe(text)}")
+        raise SpecError(f"{field}: expected a finite number, found {describe(text)}")
     if any(d and abs(d.adjusted()) > INPUT_LIMITS["decimal exponent"] for d in decimals):
-        raise SpecError(f"{field}: expected a finite number within the float range, found {_describe(text)}")
+        raise SpecError(f"{field}: expected a finite number within the float range, found {describe(text)}")
     if len(decimals) == 2 and not decimals[1]:
-        raise SpecError(f"{field}: expected a number, found a division by zero: {_describe(text)}")
+        raise SpecError(f"{field}: expected a number, found a division by zero: {describe(text)}")
     return Fraction(decimals[0]) / (Fraction(decimals[1]) if len(decimals) == 2 else 1)
 
 
 def _vector(value: Any, field: str) -> tuple[float, ...]:
     if not isinstance(value, list) or not value:
-        raise SpecError(f"{field}: expected a non-empty list of numbers, found {_describe(value)}")
+        raise SpecError(f"{field}: expected a non-empty list of numbers, found {describe(value)}")
     return tuple(number(v, f"{field}[{i}]") for i, v in enumerate(value))
 
 
@@ -326,7 +255,7 @@ def _samples(data: dict) -> tuple[Sample, ...]:
             raise SpecError("samples: give either samples or top-level inputs/targets, not both")
         raw = data["samples"]
         if not isinstance(raw, list) or not raw:
-            raise SpecError(f"samples: expected a non-empty list of {{inputs, targets}}, found {_describe(raw)}")
+            raise SpecError(f"samples: expected a non-empty list of {{inputs, targets}}, found {describe(raw)}")
         samples = []
         for i, item in enumerate(raw):
             if not isinstance(item, dict) or set(item) != {"inputs", "targets"}:
@@ -348,7 +277,7 @@ def _samples(data: dict) -> tuple[Sample, ...]:
 
 def _layers(raw: Any, below: int) -> tuple[Layer, ...]:
     if not isinstance(raw, list) or not raw:
-        raise SpecError(f"layers: expected a non-empty list of layers, found {_describe(raw)}")
+        raise SpecError(f"layers: expected a non-empty list of layers, found {describe(raw)}")
     if len(raw) > LIMITS["layers"]:
         raise SpecError(f"layers: {len(raw)} layers; a worked solution allows at most {LIMITS['layers']}")
     layers = []
@@ -385,7 +314,7 @@ def _activation(raw: Any, field: str) -> tuple[str, float | None]:
         params = dict(raw)
         raw = params.pop("name", None)
     if not isinstance(raw, str) or raw not in ACTIVATIONS:
-        raise SpecError(f"{field}: expected one of {valid}, found {_describe(raw)}")
+        raise SpecError(f"{field}: expected one of {valid}, found {describe(raw)}")
     parameter = ACTIVATIONS[raw].parameter
     extra = sorted(map(str, set(params) - ({parameter.name} if parameter else set())))
     if extra:
@@ -399,7 +328,7 @@ def _matrix(raw: Any, field: str, below: int, layer_number: int) -> tuple[tuple[
     expected = f"expected a matrix of n rows x {below} columns (one row per neuron of layer {layer_number}, " \
                f"one column per neuron of layer {layer_number - 1})"
     if not isinstance(raw, list) or not raw or not all(isinstance(row, list) for row in raw):
-        raise SpecError(f"{field}: {expected}, found {_describe(raw)}")
+        raise SpecError(f"{field}: {expected}, found {describe(raw)}")
     found = "x".join([str(len(raw)), "/".join(sorted({str(len(r)) for r in raw}))])
     if any(len(row) != below for row in raw):
         raise SpecError(f"{field}: {expected}, found {found}")
@@ -412,7 +341,7 @@ def _matrix(raw: Any, field: str, below: int, layer_number: int) -> tuple[tuple[
 def _choice(data: dict, field: str, valid: tuple[str, ...], default: str) -> str:
     value = data.get(field, default)
     if value not in valid:
-        raise SpecError(f"{field}: expected one of {', '.join(valid)}, found {_describe(value)}")
+        raise SpecError(f"{field}: expected one of {', '.join(valid)}, found {describe(value)}")
     return value
 
 
@@ -422,7 +351,7 @@ def _text(data: dict, field: str, default: str | None) -> str | None:
     if value is None:
         return default
     if not isinstance(value, str) or not value.strip():
-        raise SpecError(f"{field}: expected a non-empty text, found {_describe(value)}")
+        raise SpecError(f"{field}: expected a non-empty text, found {describe(value)}")
     text = " ".join(value.split())
     control = next((c for c in text if unicodedata.category(c) in ("Cc", "Cs")), None)
     if control is not None:
@@ -445,7 +374,7 @@ def _name(data: dict, default: str) -> str:
 def _flag(data: dict, field: str, default: bool) -> bool:
     value = data.get(field, default)
     if not isinstance(value, bool):
-        raise SpecError(f"{field}: expected true or false, found {_describe(value)}")
+        raise SpecError(f"{field}: expected true or false, found {describe(value)}")
     return value
 
 
@@ -461,7 +390,7 @@ def _learning_rate(data: dict) -> float:
 def _iterations(data: dict) -> int:
     value, most = data.get("iterations", 1), LIMITS["iterations"]
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-        raise SpecError(f"iterations: expected a whole number from 1 to {most:,}, found {_describe(value)}")
+        raise SpecError(f"iterations: expected a whole number from 1 to {most:,}, found {describe(value)}")
     return value
 
 
@@ -479,20 +408,3 @@ def _check_size(spec: Spec) -> None:
         most = LIMITS["training work"] // per_iteration
         raise SpecError(f"iterations: {spec.iterations} is too many for this network; at most {most} "
                         f"(iterations x samples x (parameters + 2) <= {LIMITS['training work']:,})")
-
-
-_SHORT = reprlib.Repr()
-_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 2, 4, 4, 40, 40, 40
-
-
-def _describe(value: Any) -> str:
-    """A short, safe excerpt of a value for an error message: bounded however large the value is."""
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-        return f"an integer of about {value.bit_length() * 3 // 10:,} digits"
-    return "nothing" if value is None else excerpt(_SHORT.repr(value))
-
-
-def excerpt(text: str, limit: int = 60) -> str:
-    """``text`` shortened to ``limit`` characters, control characters shown as escapes."""
-    text = "".join(c if unicodedata.category(c)[0] != "C" else repr(c)[1:-1] for c in str(text)[:limit + 1])
-    return text if len(text) <= limit else text[:limit - 3] + "..."
