@@ -78,6 +78,19 @@ def test_pdf_in_every_notation_and_symbolic(tmp_path, notation):
     assert paths == [tmp_path / "xor.pdf"] and paths[0].read_bytes().startswith(b"%PDF")
 
 
+@pytest.mark.latex
+@pytest.mark.parametrize("notation", ["mazur", "nielsen", "course", "indexed"])
+def test_classification_pdfs_in_every_notation(tmp_path, notation):
+    """softmax (both forms in one document) and bce (matrix form), with numbers and symbolic."""
+    symbolic = notation in ("course", "indexed")
+    softmax = symbackprop.solve("softmax", notation=notation, iterations=2)
+    bce = symbackprop.solve("bce", notation=notation, iterations=2)
+    paths = (symbackprop.write(softmax, ["pdf"], tmp_path, symbolic=symbolic, form="both")
+             + symbackprop.write(bce, ["pdf"], tmp_path, symbolic=symbolic, form="matrix"))
+    assert paths == [tmp_path / "softmax.pdf", tmp_path / "bce-matrix.pdf"]
+    assert all(p.read_bytes().startswith(b"%PDF") for p in paths)
+
+
 def test_symbolic_mode_has_no_numbers(solve_example):
     document = symbackprop.render(solve_example("mazur"), "md", symbolic=True)
     derivation = document[: document.index("## Verification")]

@@ -185,7 +185,8 @@ class SolutionPrinter(LatexPrinter):
         numerators = [f for f in factors if not (f.is_Pow and f.exp == -1)]
         if numerators == [1]:
             numerators = []
-        text = self._print_product(numerators)
+        # a fraction's bar groups a lone numerator: (1 - t)/(1 - o) needs no brackets
+        text = self._print(numerators[0]) if denominators and len(numerators) == 1 else self._print_product(numerators)
         if denominators:
             below = self._print(denominators[0]) if len(denominators) == 1 else self._print_product(denominators)
             text = f"\\frac{{{text or '1'}}}{{{below}}}"
