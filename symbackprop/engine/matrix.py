@@ -68,23 +68,17 @@ class _Builder:
     def label(self, kind: str, layer: int | None, rows: int, columns: int | None = None, **fields) -> QuantityMatrix:
         return QuantityMatrix(Quantity(kind, layer, **fields), rows, columns or len(self.samples))
 
-    def values(self, entries) -> tuple[tuple[float, ...], ...]:
-        """Each entry expression's value, in the derivation's precision, rounded to a float."""
-        return tuple(tuple(float(evaluate_form(e, PRECISE, self.own)[1]) for e in row) for row in entries)
-
-    def keep(self, symbols, entries) -> None:
-        """Record entries' precise values under per-element symbols, for the later layers to use."""
-        for key_row, entry_row in zip(symbols, entries):
-            for key, entry in zip(key_row, entry_row):
-                self.own[key] = evaluate_form(entry, PRECISE, self.own)
-
-    def step(self, role: str, lhs, forms, numbers, entries, checked=None) -> Step:
-        """``forms`` in symbols, ``numbers`` the same with the numbers in (Step.numeric, several here)."""
-        value = self.values(entries)
-        step = Step(role, lhs, tuple(forms), tuple(numbers), value)
-        if checked is not None:
-            self.checks.append((step, tuple(Entry(key, i, j) for i, row in enumerate(checked)
-                                            for j, key in enumerate(row) if key is not None)))
+    def step(self, role: str, lhs, forms, numbers, entries, keys=None) -> Step:
+        """Evaluate ``entries`` once, in the derivation's precision. ``forms`` are in symbols,
+        ``numbers`` the same with the numbers in (Step.numeric, several here). ``keys`` name the
+        per-weight quantity each entry equals: later layers use the entry's value under that name,
+        and verify.py compares the two."""
+        pairs = [[evaluate_form(e, PRECISE, self.own) for e in row] for row in entries]
+        step = Step(role, lhs, tuple(forms), tuple(numbers), tuple(tuple(float(p[1]) for p in row) for row in pairs))
+        if keys is not None:
+            for key_row, pair_row in zip(keys, pairs):
+                self.own.update(zip(key_row, pair_row))
+            self.checks.append((step, tuple(Entry(key, i, j) for i, row in enumerate(keys) for j, key in enumerate(row))))
         return step
 
     def column(self, layer: int, j: int, kind: str):
@@ -123,12 +117,10 @@ class _Builder:
             numbers = sp.MatAdd(numbers, self.shown([[b.symbol] * m for b in bias]), evaluate=False)
         nets = self.grid(layer, "net")
         net_step = self.step("matrix_net", self.label("nets", layer, n), [product], [numbers], entries, nets)
-        self.keep(nets, entries)
         rule, alpha = network.activation(layer)
         outs = [[rule.formula([nets[k][s] for k in range(n)], j, alpha) for s in range(m)] for j in range(n)]
         out_step = self.step("matrix_out", self.label("outs", layer, n), [self.label("activated", layer, n)], [], outs,
                              self.grid(layer, "out"))
-        self.keep(self.grid(layer, "out"), outs)
         return MatrixLayer(layer, (net_step, out_step))
 
     def backward(self, layer: int) -> MatrixLayer:
@@ -161,7 +153,6 @@ class _Builder:
             numbers = [sp.HadamardProduct(_numbers(grad_step.value), _numbers(slope_step.value), evaluate=False),
                        *([shown] if m == 1 else [])]  # entry by entry as seed 003 writes it, for one column
             delta = self.step("matrix_delta", self.label("deltas", layer, n), forms, numbers, entries, deltas)
-            self.keep(deltas, entries)
             return [grad_step, slope_step, delta]
         return [grad_step, *self.jacobian_deltas(grads, grad_step, deltas)]
 
@@ -184,7 +175,6 @@ class _Builder:
             column = [[row[s]] for row in deltas]
             steps += [j_step, self.step("matrix_delta", self.label("deltas", layer, n, 1, **several), forms, numbers,
                                         entries, column)]
-            self.keep(column, entries)
         return steps
 
     def hidden_delta(self, layer: int) -> list[Step]:
@@ -198,7 +188,7 @@ class _Builder:
         entries = [[mul(back[j][s], slopes[j][s]) for s in range(m)] for j in range(n)]
         w_label = self.label("weights", layer + 1, len(above), n, updated=updated)
         d_label = self.label("deltas", layer + 1, len(above))
-        back_values = self.values(back)
+        back_values = [[float(evaluate_form(e, PRECISE, self.own)[1]) for e in row] for row in back]
         forms = [sp.HadamardProduct(sp.MatMul(sp.Transpose(w_label), d_label, evaluate=False), slope_step.lhs,
                                     evaluate=False)]
         numbers = [sp.HadamardProduct(sp.MatMul(sp.Transpose(self.shown(above)), self.shown(deltas_above),
@@ -206,7 +196,6 @@ class _Builder:
                    sp.HadamardProduct(_numbers(back_values), _numbers(slope_step.value), evaluate=False)]
         deltas = self.grid(layer, "delta")
         delta = self.step("matrix_delta", self.label("deltas", layer, n), forms, numbers, entries, deltas)
-        self.keep(deltas, entries)
         return [slope_step, delta]
 
     def gradients(self, layer: int) -> list[Step]:
@@ -269,8 +258,6 @@ class _Builder:
         numbers = [sp.MatAdd(self.shown(symbols), sp.MatMul(sp.Integer(-1), number(self.spec.learning_rate),
                                                             _numbers(gradient.value), evaluate=False), evaluate=False)]
         updated = [[symbol(s.quantity.as_updated()) for s in row] for row in symbols]
-        step = self.step(f"matrix_update_{kind}", self.label(kind, layer, rows, columns, updated=True), forms, numbers,
+        return self.step(f"matrix_update_{kind}", self.label(kind, layer, rows, columns, updated=True), forms, numbers,
                          new, updated)
-        self.keep(updated, new)  # hidden_deltas: updated takes them for the layer below
-        return step
 
