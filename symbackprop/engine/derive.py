@@ -9,7 +9,7 @@ every value against computations that share nothing with this module.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import sympy as sp
@@ -266,7 +266,9 @@ def _output_neuron(network: SymbolicNetwork, values: Values, j: int, s: int, gra
         out, target = network.out(network.depth, j, s), network.target(j, s)
         targets = [network.target(k, s) for k in range(1, network.outputs + 1)]
         simplified = values.step("simplified", network.delta(network.depth, j, s),
-                                 *simplification.forms(out, target, targets), place=Place(network.depth, j))
+                                 *simplification.forms(out, target, targets), place=Place(network.depth, j),
+                                 aliases=delta.aliases)  # later steps use the δ shown last
+        delta = replace(delta, equivalents=simplified.forms[-1:])  # a student may write out - t at once
     return NeuronBackward(network.depth, j, s, (), (), grad_out, jacobian, delta, simplified)
 
 
@@ -315,17 +317,21 @@ def _hidden_grad_out(network: SymbolicNetwork, values: Values, layer: int, j: in
     products = [mul(network.delta(layer + 1, m, s), w) for m, w in zip(above, weights)]
     paths = () if use_updated else tuple(values.step("path", partial(z, out), w, place=Place(layer + 1, m, j))
                                          for m, z, w in zip(above, nets, weights))
+    # a term as the student may write it: from their dnet_m/dout_j where they give it
+    via_paths = [] if use_updated else [mul(network.delta(layer + 1, m, s), path.lhs) for m, path in zip(above, paths)]
     grad_place = Place(layer, j)
     if len(above) == 1:
         return paths, (), values.step("grad_out_hidden", partial(error, out), *([] if use_updated else routes),
-                                      products[0], place=grad_place)
+                                      products[0], place=grad_place, equivalents=via_paths)
     by_term = layer + 1 == network.depth and network.outputs > 1 and network.activation(layer + 1)[0].elementwise
     names = [partial(network.term(m, s), out) if by_term else route for m, route in zip(above, routes)]
     contributions = tuple(
         values.step("contribution", name, *([] if use_updated or name is route else [route]), product,
-                    place=Place(network.depth if by_term else layer + 1, m, j))
-        for m, name, route, product in zip(above, names, routes, products))
-    return paths, contributions, values.step("grad_out_hidden", partial(error, out), add(*names), place=grad_place)
+                    place=Place(network.depth if by_term else layer + 1, m, j), equivalents=via_paths[i:i + 1])
+        for i, (m, name, route, product) in enumerate(zip(above, names, routes, products)))
+    sums = [add(*products)] + ([add(*via_paths)] if via_paths else [])
+    return paths, contributions, values.step("grad_out_hidden", partial(error, out), add(*names), place=grad_place,
+                                             equivalents=sums)
 
 
 def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) -> ParameterDerivation:
@@ -336,14 +342,16 @@ def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) 
     for s in samples:
         error = network.error(s)
         local.append(tuple(_local_step(network, values, p, j, s) for j in p.reaches))
-        factors = []
+        factors, by_delta = [], []
         for j in p.reaches:
             net, out = network.net(layer, j, s), network.out(layer, j, s)
             through = [partial(error, out), partial(out, net)] if elementwise else [partial(error, net)]
             factors.append(mul(*through, partial(net, theta)))
+            by_delta.append(mul(network.delta(layer, j, s), partial(net, theta)))
         # with one sample in the update, its chain is the gradient the update uses
         role = "chain" if len(samples) > 1 else "gradient"
-        chains.append(values.step(role, partial(error, theta), add(*factors), place=place))
+        chains.append(values.step(role, partial(error, theta), add(*factors), place=place,
+                                  equivalents=[add(*by_delta)] if elementwise else []))
     gradient = chains[0]
     if len(samples) > 1:
         factor = network.reduction_factor(len(samples))

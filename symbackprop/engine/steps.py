@@ -55,6 +55,9 @@ class Step:
     value: float | tuple | None  # a matrix's value is a tuple of rows
     place: Place = Place()
     aliases: tuple[sp.Expr, ...] = ()  # other names of the same quantity (dE/dnet_j for δ_j)
+    # other ways to the same value, not printed: δ_o1 · out_h1 for dE/dw5, δ_o1 · dnet_o1/dout_h1 for
+    # a hidden path's term. A student may take any of them, and the checker follows the one taken.
+    equivalents: tuple[sp.Expr, ...] = ()
 
 
 def definition(lhs, *forms) -> Step:
@@ -103,7 +106,7 @@ class Values:
         """Work with at least ``bits`` more than a float's precision from now on (never fewer)."""
         self.bits = min(self.MAX_BITS, max(self.bits, self.BITS + math.ceil(bits)))
 
-    def step(self, role: str, lhs, *forms, place: Place = Place(), aliases=()) -> Step:
+    def step(self, role: str, lhs, *forms, place: Place = Place(), aliases=(), equivalents=()) -> Step:
         """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""
         last = forms[-1]
         numeric = last.xreplace(self._shown)
@@ -116,7 +119,7 @@ class Values:
         pair = (as_written, precise) if self.digits is None else (value, mpmath.mpf(value))
         for key in (lhs, *aliases):
             self.record(key, value, pair)
-        return Step(role, lhs, tuple(forms), numeric, value, place, tuple(aliases))
+        return Step(role, lhs, tuple(forms), numeric, value, place, tuple(aliases), tuple(equivalents))
 
 
 def partial(f, x) -> sp.Derivative:

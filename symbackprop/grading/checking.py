@@ -13,8 +13,10 @@ from sympy.core.parameters import evaluate
 from .catalogue import GIVEN, Record, catalogue
 from ..model.defaults import PRECISION_RANGE
 from .diagnosis import Diagnosis, diagnose_all
-from .grades import STATUSES, Grade, decimals, grade
-from .replay import replay_until
+from .grades import STATUSES, Grade, grade
+from .replay import Plan, replay_until
+from .written import DIGITS, Tolerance, decimals
+from .written import tolerance as parse_tolerance
 from ..model.notation import Labels
 from ..present.rendering import escape_markdown
 from ..present.printing import Equation, SolutionPrinter
@@ -30,6 +32,7 @@ class CheckResult:
     missing: tuple[Record, ...]  # quantities the sheet does not answer (not counted as wrong)
     first_wrong: Grade | None
     derivation: Equation | None  # the first wrong value's correct step, with the student's numbers
+    tolerance: str = "digits"  # the policy's name, as the report gives it
 
     @property
     def summary(self) -> dict:
@@ -43,31 +46,43 @@ class CheckResult:
         return 1 if any(g.status in ("wrong", "unknown-label") for g in self.grades) else 0
 
 
-def check(source, answers: str | Path, **overrides) -> CheckResult:
+def check(source, answers: str | Path, tolerance: str | Tolerance = DIGITS, **overrides) -> CheckResult:
     """Grade the answers file ``answers`` against the worked solution of ``source`` (a spec)."""
-    solution = solve(source, **overrides)
-    records = catalogue(solution, given=True)
-    sheet = read_answers(answers, records)
-    grades = grade(solution, records, sheet)
-    diagnoses = diagnose_all(solution, records, sheet, [g.answer for g in grades if g.status == "wrong"])
-    answered = {id(a.record) for a in sheet}
-    missing = tuple(r for r in records if id(r) not in answered and r.quantity not in ("history", GIVEN))
-    first = next((g for g in grades if g.status == "wrong"), None)
-    derivation = _derivation(solution, records, sheet, first.answer.record) if first else None
-    return CheckResult(tuple(grades), diagnoses, missing, first, derivation)
+    return Grader(solve(source, **overrides)).check(answers, tolerance)
 
 
-def _derivation(solution: Solution, records: list[Record], sheet: list[Answer], target: Record) -> Equation | None:
-    """The target's step as the worked solution prints it, with the student's numbers upstream."""
-    if target.step is None:
-        return None
-    replay, value = replay_until(solution, records, sheet, target)
-    digits = min(max([4] + [decimals(a.given) for a in sheet]), PRECISION_RANGE.stop - 1)  # as many as printable
-    printer = SolutionPrinter(Labels.for_spec(solution.spec), digits)
-    shown = {key: number(float(v)) for key, v in replay.values.items()}
-    with evaluate(False):
-        numeric = target.step.forms[-1].xreplace(shown)
-    return printer.equation([target.step.lhs, *target.step.forms, numeric, printer.number(value)])
+class Grader:
+    """What every sheet graded against one solution shares: its records, their labels and the
+    compiled replay paths. A class of sheets is graded with one solve and one Grader."""
+
+    def __init__(self, solution: Solution):
+        self.solution = solution
+        self.records = catalogue(solution, given=True)
+        self.plan = Plan(solution, self.records)
+
+    def check(self, answers: str | Path, tolerance: str | Tolerance = DIGITS) -> CheckResult:
+        policy = tolerance if isinstance(tolerance, Tolerance) else parse_tolerance(tolerance)
+        sheet = read_answers(answers, self.records)
+        grades = grade(self.plan, sheet, policy)
+        diagnoses = diagnose_all(self.plan, sheet, [g.answer for g in grades if g.status == "wrong"])
+        answered = {id(a.record) for a in sheet}
+        missing = tuple(r for r in self.records if id(r) not in answered and r.quantity not in ("history", GIVEN))
+        first = next((g for g in grades if g.status == "wrong"), None)
+        derivation = self._derivation(sheet, first.answer.record) if first else None
+        return CheckResult(tuple(grades), diagnoses, missing, first, derivation, policy.name)
+
+    def _derivation(self, sheet: list[Answer], target: Record) -> Equation | None:
+        """The target's step as the worked solution prints it, with the student's numbers upstream."""
+        if target.step is None:
+            return None
+        replay, results = replay_until(self.plan, sheet, target)
+        digits = min(max([4] + [decimals(a.given) for a in sheet]), PRECISION_RANGE.stop - 1)  # as many as printable
+        printer = SolutionPrinter(Labels.for_spec(self.solution.spec), digits)
+        shown = {key: number(float(v)) for key, v in replay.known().items()}
+        with evaluate(False):
+            numeric = target.step.forms[-1].xreplace(shown)
+        value = results[0][0] if results else target.value
+        return printer.equation([target.step.lhs, *target.step.forms, numeric, printer.number(value)])
 
 
 def report_json(result: CheckResult) -> str:

@@ -10,19 +10,20 @@ variant of the spec (hidden deltas from already-updated weights, as in Mazur's b
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
-from decimal import Decimal
-from functools import lru_cache
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Callable
 
 import sympy as sp
 
-from .catalogue import Record, catalogue
-from .grades import MIN_SIGNIFICANT, Written, half_up, to_decimal, written
-from .replay import last_numbers, replays
+from .catalogue import Record
+from .grades import ways_of
+from .replay import Plan, path_forms, last_numbers
+from .written import Written, to_decimal, written
 from ..model.quantities import kind_of, symbol
 from .sheet import Answer
-from ..solution import Solution, solve
+from ..solution import Solution
 
 NO_KNOWN_CAUSE = "no known cause"
 
@@ -99,6 +100,27 @@ def _slope_on_closed_form(network) -> Callable:
     return rewrite
 
 
+def _out_for_slope(record, form):
+    """out written for the activation's derivative (out for out(1 - out))."""
+    return record.step.lhs.expr if _kind(record) == "slope" else form
+
+
+def _swapped_path_weights(record, form):
+    """A hidden path's weight read with its indices exchanged (w_mj as w_jm)."""
+    if _kind(record) not in ("path", "contribution", "grad_out_hidden"):
+        return form
+    return form.xreplace({s: symbol(replace(s.quantity, to=s.quantity.source, source=s.quantity.to))
+                          for s in form.free_symbols if kind_of(s) == "weight" and s.quantity.source is not None})
+
+
+def _updated_path_weights(record, form):
+    """A hidden path through the weights above as already updated (Mazur's blog computes so)."""
+    if _kind(record) not in ("path", "contribution", "grad_out_hidden"):
+        return form
+    return form.xreplace({s: symbol(replace(s.quantity, updated=True))
+                          for s in form.free_symbols if kind_of(s) == "weight"})
+
+
 #: Rewrites of the worked solution, in the order they are tried; _rewrites() adds those that depend
 #: on the network: its loss's, its closed forms', one per output.
 REWRITES: list[tuple[str, Callable]] = [
@@ -106,11 +128,14 @@ REWRITES: list[tuple[str, Callable]] = [
     ("net input used where the output belongs", _net_for_out),
     ("update added instead of subtracted", _update(+1, with_rate=True)),
     ("learning rate left out", _update(-1, with_rate=False)),
+    ("out used in place of the activation's derivative (out for out(1 - out))", _out_for_slope),
+    ("two weights' indices swapped in a hidden path (w_jk used for w_kj)", _swapped_path_weights),
 ]
 SQUARED_LOSS_REWRITES: list[tuple[str, Callable]] = [
     ("sign flipped: (t - o) where -(t - o) belongs", _scaled(("grad_out_output",), -1)),
-    ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term"), 2)),
-    ("the 2 of the squared error dropped", _scaled(("grad_out_output", "term"), sp.Rational(1, 2))),
+    ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term", "error"), 2)),
+    ("a 1/2 added to the squared error (or its 2 dropped)",
+     _scaled(("grad_out_output", "term", "error"), sp.Rational(1, 2))),
 ]
 LOG_SIGN = ("the logarithm's derivative with its sign flipped (+t/out where -t/out belongs)",
             _scaled(("grad_out_output",), -1))
@@ -118,13 +143,14 @@ OWN_OUTPUT_ONLY = ("the softmax Jacobian's off-diagonal terms left out (only d o
                    _own_output_only)
 SLOPE_ON_CLOSED_FORM = "the activation's slope applied on top of the closed form out - t, which already contains it"
 ONE_OUTPUT = "a hidden neuron's error summed over one output only"
-TOO_FEW_DIGITS = f"too few digits to check: write at least {MIN_SIGNIFICANT} significant digits or decimals"
+UPDATED_WEIGHTS = "hidden deltas computed from already-updated weights"
 # The work of one sheet's diagnoses is bounded: the distinct wrong numbers diagnosed, and the steps
 # replayed for the rewrites (each replay costs a step per record; a 2-2-2 network has 64 records).
 MAX_DIAGNOSED = 2000
 MAX_REPLAYED_STEPS = 100_000
 NOT_DIAGNOSED = f"not diagnosed: the sheet has more than {MAX_DIAGNOSED} different wrong numbers"
 NOT_ALL_TRIED = "no known cause among those tried: the network is too large to replay every one"
+_HAND_DIGITS = 20  # a number longer than this was not copied by hand: no digit slip to look for
 
 
 def _rewrites(solution: Solution) -> list[tuple[str, Callable]]:
@@ -134,15 +160,15 @@ def _rewrites(solution: Solution) -> list[tuple[str, Callable]]:
     by_loss = [LOG_SIGN] if network.loss.logarithmic else SQUARED_LOSS_REWRITES
     softmax = [OWN_OUTPUT_ONLY] if not network.activation(network.depth)[0].elementwise else []
     closed = [(SLOPE_ON_CLOSED_FORM, _slope_on_closed_form(network))] if network.simplification else []
-    return (by_loss[:1] + REWRITES + by_loss[1:] + softmax + closed
+    updated = [(UPDATED_WEIGHTS, _updated_path_weights)] if solution.spec.hidden_deltas == "original" else []
+    return (by_loss[:1] + REWRITES + by_loss[1:] + softmax + closed + updated
             + [(ONE_OUTPUT, _one_output(m)) for m in range(max(solution.spec.widths))])
 
 
-def diagnose_all(solution: Solution, records: list[Record], answers: list[Answer],
-                 wrong: list[Answer]) -> dict[Answer, Diagnosis]:
+def diagnose_all(plan: Plan, answers: list[Answer], wrong: list[Answer]) -> dict[Answer, Diagnosis]:
     """Each wrong answer's diagnosis; the same number for the same quantity is diagnosed once, and
     at most MAX_DIAGNOSED numbers are."""
-    diagnoser = _Diagnoser(solution, records, answers, [a.record for a in wrong])
+    diagnoser = _Diagnoser(plan, answers, [a.record for a in wrong])
     by_number: dict = {}
     for answer in wrong:
         key = (id(answer.record), answer.given)
@@ -153,56 +179,61 @@ def diagnose_all(solution: Solution, records: list[Record], answers: list[Answer
 
 
 class _Diagnoser:
-    """The diagnoses of one sheet. Each rewrite is replayed once, over every record up to the last
-    one diagnosed, when an answer first needs it: the replayed value at each record is what
-    replay_until gives for it, so every wrong answer looks its value up."""
+    """The diagnoses of one sheet. Each rewrite is replayed once, in every way grading replays
+    (exactly, and carried by hand as the sheet's digits show), over every record up to the last one
+    diagnosed, when an answer first needs it; every wrong answer looks its values up."""
 
-    def __init__(self, solution: Solution, records: list[Record], answers: list[Answer], targets: list[Record]):
-        self.solution, self.numbers = solution, last_numbers(answers)
-        position = {id(r): i for i, r in enumerate(records)}
-        self.records = records[:max((position[id(r)] for r in targets), default=-1) + 1]
-        self.rewrites = _rewrites(solution)
-        self.plain: dict | None = None  # {id(record): value} without a rewrite
+    def __init__(self, plan: Plan, answers: list[Answer], targets: list[Record]):
+        self.plan, self.solution, self.numbers = plan, plan.solution, last_numbers(answers)
+        self.ways = ways_of(answers)
+        position = {id(r): i for i, r in enumerate(plan.records)}
+        self.records = plan.records[:max((position[id(r)] for r in targets), default=-1) + 1]
+        self.rewrites = _rewrites(plan.solution)
+        self.plain = self._run(None)  # {id(record): [value of each way's paths]}
         self.steps = 0  # replayed for the rewrites so far
-        self.replayed: dict = {}  # rewrite's index -> {id(record): value}
+        self.replayed: dict = {}  # rewrite's index -> {id(record): the values that differ from plain}
         self.orders: dict = {}  # id(record) -> the rewrites' indices in the order they are tried
-        self.by_indices = {(r.quantity, r.layer, r.to, r.source): r.value for r in reversed(records)}
+        self.by_place = {(r.quantity, r.layer, r.to, r.source): r for r in reversed(plan.records)}
 
     def diagnose(self, wrong: Answer) -> Diagnosis:
-        """The first cause in the catalogue whose recomputation gives the student's number; causes that
-        change the wrong answer's own step are tried before those that act upstream of it."""
+        """The first cause in the catalogue whose recomputation comes within one unit of the last
+        digit written; causes that change the wrong answer's own step are tried before those that act
+        upstream of it."""
         number, target = written(wrong.given), wrong.record
-        exact = to_decimal(target.value)
-        if number.too_few_digits(exact):
-            return Diagnosis(TOO_FEW_DIGITS, None)
         untried = False  # a rewrite beyond the budget is skipped; a later one may still reproduce the number
         for index in self._order(target):
             if not self._replay(index):
                 untried = True
                 continue
-            value = self.replayed[index][id(target)]
-            if number.matches(to_decimal(value)):
+            value = next((v for v in self.replayed[index][id(target)] if number.within_a_unit(to_decimal(v))), None)
+            if value is not None:
                 return Diagnosis(self.rewrites[index][0], value)
-        from_original = self.solution.spec.hidden_deltas == "original"
-        updated = _variant_value(self.solution, target.label) if from_original else None
-        if number.matches(to_decimal(updated)):
-            return Diagnosis("hidden deltas computed from already-updated weights", updated)
-        swapped = self._swapped_indices(target)
-        if number.matches(to_decimal(swapped)):
-            return Diagnosis("two weights' indices swapped", swapped)
-        for slipped in (exact.scaleb(1), exact.scaleb(-1)) if exact is not None else ():
+        own = [to_decimal(target.value), *(to_decimal(v) for v in self.plain[id(target)])]
+        for cause, value in self._compared(target):
+            if number.within_a_unit(to_decimal(value)):
+                return Diagnosis(cause, value)
+        for slipped in (v.scaleb(e) for v in own if v is not None for e in (1, -1)):
             if number.matches(slipped):
                 return Diagnosis("decimal slip (a factor of 10)", float(slipped))
-        if _transposed(number, exact):
+        if any(_transposed(number, v) for v in own):
             return Diagnosis("two adjacent digits transposed", target.value)
         return Diagnosis(NOT_ALL_TRIED if untried else NO_KNOWN_CAUSE, None)
+
+    def _compared(self, target: Record):
+        """Causes found by comparing with another quantity's value (exact, or as the student wrote
+        it), not by a replay."""
+        if target.source is not None and target.to != target.source:  # w_jk read as w_kj
+            other = self.by_place.get((target.quantity, target.layer, target.source, target.to))
+            if other is not None:
+                own = self.numbers.get(id(other))
+                for value in (other.value, None if own is None else float(own)):
+                    yield "two weights' indices swapped", value
 
     def _order(self, target: Record) -> list[int]:
         """The rewrites' indices: those that change the target's own step first."""
         if id(target) not in self.orders:
-            form = target.step.forms[-1] if target.step is not None else None
-            own = [i for i, (_, rewrite) in enumerate(self.rewrites)
-                   if form is not None and rewrite(target, form) != form]
+            forms = path_forms(target.step) if target.step is not None else []
+            own = [i for i, (_, rewrite) in enumerate(self.rewrites) if any(rewrite(target, f) != f for f in forms)]
             self.orders[id(target)] = own + [i for i in range(len(self.rewrites)) if i not in own]
         return self.orders[id(target)]
 
@@ -210,40 +241,39 @@ class _Diagnoser:
         """Replay a rewrite unless done already; False if that is beyond the budget."""
         if index in self.replayed:
             return True
-        if self.steps + len(self.records) > MAX_REPLAYED_STEPS:
+        cost = len(self.records) * len(self.ways)
+        if self.steps + cost > MAX_REPLAYED_STEPS:
             return False
-        if self.plain is None:
-            self.plain = {id(r): value for r, _, value in replays(self.solution, self.records, self.numbers)}
-        self.replayed[index] = {id(r): value for r, _, value in replays(
-            self.solution, self.records, self.numbers, self.rewrites[index][1], baseline=self.plain)}
-        self.steps += len(self.records)
+        rewritten = self._run(self.rewrites[index][1])
+        self.replayed[index] = {key: [v for v, p in zip(values, self.plain[key]) if v != p and not math.isnan(v)]
+                                for key, values in rewritten.items()}
+        self.steps += cost
         return True
 
-    def _swapped_indices(self, target: Record) -> float | None:
-        """The same quantity for the weight with "to" and "from" exchanged (w_jk read as w_kj)."""
-        if target.source is None or target.to == target.source:
-            return None
-        return self.by_indices.get((target.quantity, target.layer, target.source, target.to))
-
-
-@lru_cache(maxsize=8)
-def _variant(spec) -> dict:
-    """The same spec with hidden deltas from already-updated weights: each label's value."""
-    return {r.label: r.value for r in catalogue(solve(spec, hidden_deltas="updated"))}
-
-
-def _variant_value(solution: Solution, label: str) -> float | None:
-    return _variant(solution.spec).get(label)
+    def _run(self, rewrite) -> dict:
+        """Every record's path values in every way, the student's numbers carried forward."""
+        found: dict = {id(r): [] for r in self.records}
+        for way in self.ways:
+            replay = way.replay(self.plan, rewrite)
+            for record in self.records:
+                found[id(record)] += [v if v is not None else math.nan for v, _, _ in replay.step(record)]
+                if id(record) in self.numbers:
+                    replay.accept(record, self.numbers[id(record)], None)
+        return found
 
 
 def _transposed(given: Written, exact: Decimal | None) -> bool:
-    """Is ``given`` the exact value, rounded to the digits written, with two neighbouring digits swapped?"""
-    if exact is None or abs(exact.adjusted() - given.number.adjusted()) > 1:  # a swap keeps the size, give or take a 0
+    """Is ``given`` the value, rounded or cut off at the digits written, with two neighbouring digits swapped?"""
+    if (exact is None or given.significant > _HAND_DIGITS
+            or abs(exact.adjusted() - given.number.adjusted()) > 1):  # a swap keeps the size, give or take a 0
         return False
-    rounded = f"{half_up(exact, given.places):f}"
     shown = f"{given.number:f}"
-    if len(rounded) != len(shown) or rounded == shown:
-        return False
-    differ = [i for i, (a, b) in enumerate(zip(rounded, shown)) if a != b]
-    return (len(differ) == 2 and differ[1] == differ[0] + 1
-            and rounded[differ[0]] == shown[differ[1]] and rounded[differ[1]] == shown[differ[0]])
+    for rounding in (ROUND_HALF_UP, ROUND_DOWN):
+        rounded = f"{exact.quantize(given.unit, rounding=rounding):f}"
+        if len(rounded) != len(shown) or rounded == shown:
+            continue
+        differ = [i for i, (a, b) in enumerate(zip(rounded, shown)) if a != b]
+        if (len(differ) == 2 and differ[1] == differ[0] + 1
+                and rounded[differ[0]] == shown[differ[1]] and rounded[differ[1]] == shown[differ[0]]):
+            return True
+    return False

@@ -1,124 +1,218 @@
 """Replays: the worked solution's steps evaluated in order with a student's own numbers.
 
-Where a student gives a value, it stands for that quantity from then on; every other step is
-evaluated from its recorded form by the one evaluator (engine/evaluate.py, in floats). A replay
-also knows which values a wrong answer feeds (``tainted``), and diagnosis.py replays a mistake by
-rewriting the steps' forms (``transform``).
+Where a student gives a value, it stands for that quantity from then on. Every other step is
+evaluated along each of its *paths*: its forms and its equivalents (steps.Step), such as
+dE/dout · dout/dnet · dnet/dw and δ · dnet/dw for one gradient. Each path is a candidate for what the
+student computed, so the checker follows whichever grouping the sheet uses; a skipped value is
+carried on from the path that uses most of what the student wrote. A replay also knows which wrong
+answer each value follows from (``origin``), and diagnosis.py replays a mistake by rewriting the
+paths (``rewrite``).
+
+The paths are compiled once per solution by the one evaluator (engine/evaluate.py, arithmetic
+``CODE``, the float functions of ``FLOATS``) into functions of a list of values, and every sheet graded
+against that solution shares them (:class:`Plan`).
 """
 
 from __future__ import annotations
 
-from ..engine.evaluate import FLOATS, evaluate_form
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+from ..engine.evaluate import CODE, CODE_NAMESPACE, evaluate_form
 from ..engine.steps import carried
 from ..solution import Solution
 from .catalogue import GIVEN, Record
 from .sheet import Answer
+from .written import written
 
 ROUNDED = "round"  # how a replay carries skipped values by default (a style of steps.carried)
 
 
-def last_numbers(answers: list[Answer]) -> dict[int, float]:
-    """The number each answered record is carried on with: the student's last one, by id(record)."""
-    return {id(a.record): float(a.given) for a in answers if a.record is not None}
+@dataclass(frozen=True)
+class Path:
+    run: Callable  # list of values (by Plan.index) -> float
+    inputs: tuple[int, ...]  # the indices of the known quantities it reads
 
 
-def replays(solution: Solution, records: list[Record], numbers: dict[int, float], transform=None,
-            baseline: dict | None = None):
-    """Each record in turn with the replay so far and its replayed value, computed from the student's
-    ``numbers`` (last_numbers()) for the records before it; its own is taken in after it is yielded.
-    ``baseline`` (see Replay) holds each record's value in the same replay without ``transform``."""
-    replay = Replay(solution, transform, baseline=baseline)
-    for record in records:
-        value, _ = replay.step(record)
-        yield record, replay, value
-        if id(record) in numbers:
-            replay.accept(record, numbers[id(record)], tainted=False)
+class Plan:
+    """What replaying a solution needs, prepared once: every known quantity's index, each record's
+    names and paths, compiled per rewrite (None: the worked solution as it is)."""
 
+    def __init__(self, solution: Solution, records: list[Record]):
+        self.solution, self.records = solution, records
+        given = solution.network.given_values()
+        keys = list(given)
+        for step in solution.derivation.steps():
+            keys += [step.lhs, *step.aliases]
+        self.index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        self.keys = list(self.index)
+        self.start = [given.get(key, math.nan) for key in self.keys]
+        self.names = {id(r): tuple(self.index[k] for k in (r.step.lhs, *r.step.aliases))
+                      for r in records if r.step is not None}
+        self._code = {key: f"v[{i}]" for key, i in self.index.items()}
+        self._paths: dict = {}  # rewrite -> {id(record): tuple[Path, ...]}
 
-def replay_until(solution: Solution, records: list[Record], answers: list[Answer], target: Record,
-                 transform=None) -> tuple["Replay", float | None]:
-    """Replay the steps before ``target`` with the student's numbers, and compute ``target``."""
-    replay = None
-    for record, replay, value in replays(solution, records, last_numbers(answers), transform):
-        if record is target:
-            return replay, value
-    return replay, None
+    def paths(self, record: Record, rewrite: Callable | None = None) -> tuple[Path, ...]:
+        compiled = self._paths.get(rewrite)
+        if compiled is None:
+            compiled = self._paths[rewrite] = self._compile(rewrite)
+        return compiled[id(record)]
 
+    def _compile(self, rewrite: Callable | None) -> dict:
+        """One module of lambdas, one per path of every record; a rewrite applied to each path form."""
+        sources, owners = [], []
+        for record in self.records:
+            if record.step is None:
+                continue
+            names = {record.step.lhs, *record.step.aliases}
+            plain = [form for form in path_forms(record.step) if form not in names]
+            forms = plain if rewrite is None else [rewrite(record, form) for form in plain]
+            for form, original in zip(forms, plain):
+                code = self._source(original)  # a rewrite keeps the paths, one for one
+                if code is not None:
+                    code = code if form is original else (self._source(form) or code)
+                    sources.append(code)
+                    owners.append((id(record), self._inputs(form)))
+        namespace = dict(CODE_NAMESPACE)
+        exec(compile("PATHS = (" + ",\n".join(f"lambda v: {c}" for c in sources) + ",)",  # noqa: S102
+                     "<symbackprop replay paths>", "exec"), namespace)
+        compiled: dict = {id(r): () for r in self.records}
+        for run, (owner, inputs) in zip(namespace["PATHS"], owners):
+            compiled[owner] += (Path(run, inputs),)
+        return compiled
 
-class Replay:
-    """The worked solution's steps evaluated in order, with the student's numbers where given."""
+    def _source(self, form) -> str | None:
+        """A form's Python source; None if it reads something unknown (an ellipsis of a long sum)."""
+        try:
+            return evaluate_form(form, CODE, self._code)
+        except TypeError:
+            return None
 
-    def __init__(self, solution: Solution, transform=None, digits: int | None = None, way: str = ROUNDED,
-                 baseline: dict | None = None):
-        self.solution = solution
-        network = solution.network
-        self.values = dict(network.given_values())
-        self.tainted: set = set()
-        self.transform = transform  # diagnosis.py replays a mistake by rewriting the steps' forms
-        self.digits, self.way = digits, way  # carry each replayed value as a student would (carried())
-        # id(record) -> its value in this replay without the transform. A step the transform leaves
-        # alone, whose inputs are all as they were there, has that value: most steps of a rewrite.
-        self.baseline = baseline
-        self.differs: set = set()  # the quantities whose value is not the baseline's
-
-    def step(self, record: Record) -> tuple[float | None, bool]:
-        """The record's value from the values so far, and whether a wrong answer feeds it."""
-        if record.quantity == GIVEN:
-            return record.value, False
-        if record.step is None:
-            return self._history(record)
-        original = record.step.forms[-1]
-        form = original if self.transform is None else self.transform(record, original)
-        inputs = self._inputs(form)
-        if self.baseline is not None and form is original and not inputs & self.differs:
-            value = self.baseline[id(record)]
-        else:
-            value = evaluate_form(form, FLOATS, self.values)
-            if self.baseline is not None and value != self.baseline[id(record)]:
-                self.differs.update(_names(record))
-        tainted = bool(inputs & self.tainted)
-        self.values.update(dict.fromkeys(_names(record), carried(value, self.digits, self.way)))
-        if tainted:
-            self.tainted.update(_names(record))
-        return value, tainted
-
-    def _inputs(self, form) -> set:
-        """The known quantities a form uses; a derivative key counts as one, not through its parts."""
+    def _inputs(self, form) -> tuple[int, ...]:
         found, stack = set(), [form]
         while stack:
             node = stack.pop()
-            if node in self.values:
-                found.add(node)
+            if node in self.index:
+                found.add(self.index[node])
             else:
                 stack.extend(node.args)
-        return found
+        return tuple(sorted(found))
 
-    def accept(self, record: Record, given: float, tainted: bool) -> None:
-        """From here on, the student's own number stands for this quantity."""
+
+def path_forms(step) -> list:
+    """The canonical last form first, then the other forms from specific to general, then the
+    equivalents; a form twice is one path."""
+    return list(dict.fromkeys([step.forms[-1], *reversed(step.forms[:-1]), *step.equivalents]))
+
+
+class Replay:
+    """The worked solution's steps evaluated in order, with the student's numbers where given; one
+    way of carrying skipped values: exactly, or rounded (cut off) to ``digits`` decimals."""
+
+    def __init__(self, plan: Plan, digits: int | None = None, way: str = ROUNDED, rewrite: Callable | None = None):
+        self.plan, self.digits, self.way, self.rewrite = plan, digits, way, rewrite
+        self.values = list(plan.start)
+        self.origin: list = [None] * len(self.values)  # the label of the wrong answer a value follows from
+        # when the latest number the student wrote that a value depends on was written (-1: none)
+        self.latest = [-1] * len(self.values)
+        self.clock = 0
+        self.half_unit = [0.0] * len(self.values)  # half a unit of the last digit the student wrote
+
+    def step(self, record: Record) -> list[tuple[float, Record | None, float]]:
+        """Each path's value from the values so far, with the wrong answer it follows from (None if
+        none) and its spread. Carried on is the value of the path that depends on the number the
+        student wrote last (the canonical path where none does better): a student goes on from
+        their newest numbers, a δ rather than the factors before it.
+
+        The spread is how far the value moves when each number the student wrote moves by half a
+        unit of its last digit (and each value made from them by its own spread): a student who
+        carries more digits than they write computes a value anywhere in that range (exact replays
+        only; a replay by hand carries what is written)."""
+        if record.quantity == GIVEN:
+            return [(record.value, None, 0.0)]
+        if record.step is None:
+            return [(*self._history(record), 0.0)]
+        values, origin, latest = self.values, self.origin, self.latest
+        results, best, newest = [], None, -2
+        for path in self.plan.paths(record, self.rewrite):
+            value = _run(path, values)
+            source = next((origin[i] for i in path.inputs if origin[i] is not None), None)
+            results.append((value, source, self._spread(path, value) if self.digits is None else 0.0))
+            depends = max((latest[i] for i in path.inputs), default=-1)
+            if depends > newest:
+                best, newest = results[-1], depends
+        if best is not None:
+            kept = carried(best[0], self.digits, self.way)
+            for i in self.plan.names[id(record)]:  # a carried value is as uncertain as what it was made from
+                values[i], origin[i], latest[i], self.half_unit[i] = kept, best[1], newest, best[2]
+        return results
+
+    def _spread(self, path: Path, value: float) -> float:
+        spread = 0.0
+        for i in path.inputs:
+            if self.half_unit[i]:
+                kept = self.values[i]
+                self.values[i] = kept + self.half_unit[i]
+                spread += abs(_run(path, self.values) - value)
+                self.values[i] = kept
+        return spread if math.isfinite(spread) else 0.0
+
+    def accept(self, record: Record, given: str, origin: Record | None) -> None:
+        """From here on, the student's own number (as written) stands for this quantity; ``origin``
+        is the wrong answer it follows from, if any."""
         if record.step is None:
             return
-        for name in _names(record):
-            self.values[name] = given
-            (self.tainted.add if tainted else self.tainted.discard)(name)
-            self.differs.discard(name)
+        number = written(given)
+        value, half = float(number.number), float(number.unit) / 2
+        self.clock += 1
+        for i in self.plan.names[id(record)]:
+            self.values[i], self.origin[i], self.latest[i], self.half_unit[i] = value, origin, self.clock, half
 
-    def _history(self, record: Record) -> tuple[float | None, bool]:
+    def known(self) -> dict:
+        """The values so far, by key (for printing a derivation with the student's numbers)."""
+        return {key: value for key, value in zip(self.plan.keys, self.values) if not math.isnan(value)}
+
+    def _history(self, record: Record) -> tuple[float | None, str | None]:
         """The error before training is the total error; after one batch update, the error at the
         student's updated parameters. Later points cannot be replayed by hand."""
-        network = self.solution.network
+        solution, plan = self.plan.solution, self.plan
+        network = solution.network
         if record.iteration == 0:
-            lhs = self.solution.derivation.error.lhs
-            return self.values[lhs], lhs in self.tainted
+            i = plan.index[solution.derivation.error.lhs]
+            return self.values[i], self.origin[i]
         if record.iteration == 1 and network.spec.mode == "batch":
             from ..oracle.numeric import NumericNetwork
 
-            symbols = [p.updated_symbol if p.updated_symbol in self.values else p.symbol for p in network.parameters]
+            indices = [plan.index.get(p.updated_symbol, plan.index[p.symbol]) for p in network.parameters]
             numeric = NumericNetwork(network.spec)
-            state = numeric.state_from([self.values[s] for s in symbols])
-            return numeric.error(state), any(s in self.tainted for s in symbols)
-        return None, False
+            try:
+                error = numeric.error(numeric.state_from([self.values[i] for i in indices]))
+            except (OverflowError, ZeroDivisionError, ValueError):
+                error = math.nan
+            return error, next((self.origin[i] for i in indices if self.origin[i] is not None), None)
+        return None, None
 
 
-def _names(record: Record) -> tuple:
-    """Every key a later form may use for the record's quantity: its step's lhs and aliases."""
-    return (record.step.lhs, *record.step.aliases)
+def _run(path: Path, values: list) -> float:
+    try:
+        return float(path.run(values))
+    except (OverflowError, ZeroDivisionError, ValueError):
+        return math.nan
+
+
+def last_numbers(answers: list[Answer]) -> dict[int, str]:
+    """The number each answered record is carried on with: the student's last one, by id(record)."""
+    return {id(a.record): a.given for a in answers if a.record is not None}
+
+
+def replay_until(plan: Plan, answers: list[Answer], target: Record) -> tuple[Replay, list]:
+    """Replay the steps before ``target`` with the student's numbers; ``target``'s path values."""
+    numbers, replay = last_numbers(answers), Replay(plan)
+    for record in plan.records:
+        results = replay.step(record)
+        if record is target:
+            return replay, results
+        if id(record) in numbers:
+            replay.accept(record, numbers[id(record)], None)
+    return replay, []
