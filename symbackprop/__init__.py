@@ -10,6 +10,7 @@ printing.py, rendering.py, output.py) — and this module is its public face::
     solution = symbackprop.solve("mazur")            # a spec file, an example name, or a dict
     markdown = symbackprop.render(solution, "md")    # or "tex", "json"
     paths = symbackprop.write(solution, ["md", "tex"], "output")
+    result = symbackprop.check("mazur", "answers.yaml")  # or a mapping label -> number
 
 Names are imported on first use (PEP 562), so ``import symbackprop`` does not load SymPy.
 """
@@ -26,6 +27,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "solve": "solution", "Solution": "solution", "render": "present.rendering", "write": "present.output",
     "load_spec": "model.spec", "example_names": "model.spec", "Spec": "model.spec",
+    "check": "grading.checking", "CheckResult": "grading.checking", "Grader": "grading.checking",
 }
 
 __all__ = [

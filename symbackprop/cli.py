@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Callable
 
 from . import __version__
@@ -25,11 +26,23 @@ EXAMPLES = """examples:
   symbackprop solve mazur --rounding carry --digits 4   as by hand: 4 decimals, carried forward
   symbackprop labels mazur                      the labels an answer sheet may use, with values
   symbackprop check mazur answers.yaml          grade a hand calculation; explain the first mistake
+  symbackprop check mazur sheets/ --gradebook grades.csv   grade a class, one row per sheet
+  symbackprop check mazur sheet.md --tolerance rel:1% --delta target-minus-output --alias y1=out_o1
   symbackprop examples                          list the built-in examples
 
-exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer (check), 2 bad input or missing tool,
-3 internal cross-check failed
+exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer or unknown label (check), 2 bad input
+(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed
 """
+
+
+SCORE_RULES = ("ecf", "strict")  # grading.classroom.SCORES, named here without importing it
+
+
+def _alias(text: str) -> tuple[str, str]:
+    name, equals, label = text.partition("=")
+    if not equals or not name.strip() or not label.strip():
+        raise argparse.ArgumentTypeError("expected NAME=LABEL, e.g. y_pred=out_o1")
+    return name.strip(), label.strip()
 
 
 def _formats(text: str) -> list[str]:
@@ -107,15 +120,28 @@ def build_parser() -> argparse.ArgumentParser:
     labels.set_defaults(run=run_labels)
 
     check = commands.add_parser(
-        "check", help="grade an answer sheet: which values are right, which wrong, and why",
-        description="Grade the values in ANSWERS against the worked solution of SPEC. ANSWERS is a mapping "
+        "check", help="grade answer sheets: which values are right, which wrong, and why",
+        epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Grade the values in each SHEET against the worked solution of SPEC. A sheet is a mapping "
                     "label -> value (.yaml, .yml, .json, .toml), a two-column .csv, or a Markdown/LaTeX "
-                    "write-up (.md, .markdown, .tex, .txt) whose equations end in numbers. Exit status 0 when nothing is "
-                    "wrong, 1 when a value is wrong or a label unknown, 2 on bad input.")
+                    "write-up (.md, .markdown, .tex, .txt) whose equations end in numbers. One sheet gets a full "
+                    "report; several (or a folder) are graded with one solve, in parallel, one row each. Exit "
+                    "status 0 when nothing is wrong, 1 when a value is wrong or a label unknown, 2 on bad input.")
     check.add_argument("spec", metavar="SPEC|EXAMPLE", help="a .yaml/.yml/.toml/.json spec, or an example name")
-    check.add_argument("answers", metavar="ANSWERS", help="the answer sheet")
+    check.add_argument("answers", metavar="SHEET", nargs="+", help="answer sheets, or folders of them")
     check.add_argument("--notation", help="the notation the sheet's labels are written in (default: the spec's)")
     check.add_argument("--format", choices=("text", "md", "json"), default="text", help="report format")
+    check.add_argument("--tolerance", default="digits", metavar="RULE",
+                       help="digits (default: right to the digits written), abs:X, rel:X%%, sigfig:N")
+    check.add_argument("--delta", choices=("gradient", "target-minus-output"),
+                       help="the sheets' sign of delta where a sheet declares none (default gradient: dE/dnet; "
+                            "target-minus-output: -dE/dnet with w <- w + eta*delta*a)")
+    check.add_argument("--alias", action="append", default=[], metavar="NAME=LABEL", type=_alias,
+                       help="a sheet's own name for one of our labels (repeatable), e.g. y_pred=out_o1")
+    check.add_argument("--gradebook", metavar="FILE", help="write one row per sheet to FILE (.csv or .json)")
+    check.add_argument("--score", choices=tuple(SCORE_RULES), default="ecf",
+                       help="ecf (default): correct, rounding and consequential values earn the point; "
+                            "strict: correct and rounding only")
     check.set_defaults(run=run_check)
 
     examples = commands.add_parser("examples", help="list the built-in examples")
@@ -141,7 +167,7 @@ def run_solve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _progress_bar(what: str) -> Callable | None:
+def _progress_bar(what: str, unit: str = "it") -> Callable | None:
     """A progress(done, total) callback drawing a bar on stderr, on a terminal only, and only for a
     run long enough to need one (tqdm's delay); quiet otherwise."""
     if not sys.stderr.isatty():
@@ -152,7 +178,7 @@ def _progress_bar(what: str) -> Callable | None:
 
     def progress(done: int, total: int) -> None:
         nonlocal bar
-        bar = bar or tqdm(total=total, desc=what, unit="it", leave=False, delay=0.5)
+        bar = bar or tqdm(total=total, desc=what, unit=unit, leave=False, delay=0.5)
         bar.update(done - bar.n)
         if done == total:
             bar.close()
@@ -169,18 +195,41 @@ def run_labels(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([r.as_json() for r in records], indent=2))
         return 0
-    width = max(len(r.label) for r in records)
+    width, kind = max(len(r.label) for r in records), max(len(r.quantity) for r in records)
     for r in records:
-        print(f"{r.label:<{width}}  {r.quantity:<8}  {r.value!r}")
+        print(f"{r.label:<{width}}  {r.quantity:<{kind}}  {r.value!r}")
     return 0
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from .grading.checking import REPORTS, check
+    from .grading.checking import Grader
+    from .grading.written import tolerance
+    from .solution import solve
 
-    result = check(args.spec, args.answers, notation=args.notation)
-    sys.stdout.write(REPORTS[args.format](result))
-    return result.exit_status
+    options = {"tolerance": tolerance(args.tolerance), "delta": args.delta, "aliases": dict(args.alias)}
+    if args.gradebook and Path(args.gradebook).suffix.lower() not in (".csv", ".json"):
+        raise SpecError(f"gradebook: expected a file name ending in .csv or .json, found {args.gradebook!r}")
+    grader = Grader(solve(args.spec, notation=args.notation))
+    if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
+        from .grading.reports import REPORTS, report_text
+
+        result = grader.check(args.answers[0], **options)
+        colour = args.format == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        sys.stdout.write(report_text(result, colour) if colour else REPORTS[args.format](result))
+        return result.exit_status
+    return _check_class(grader, args, options)
+
+
+def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
+    from .grading.classroom import CLASS_REPORTS, GRADEBOOKS, exit_status, grade_class, sheets_in
+    from .present.output import write_files
+
+    rows = grade_class(grader, sheets_in(args.answers), args.score, _progress_bar("grading", "sheet"), **options)
+    if args.gradebook:
+        path = Path(args.gradebook)
+        write_files(path.parent, {path.name: GRADEBOOKS[path.suffix.lower()](rows).encode("utf-8")})
+    sys.stdout.write(CLASS_REPORTS[args.format](rows))
+    return exit_status(rows)
 
 
 def run_examples(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ from symbackprop.grading import replay
 from symbackprop.grading.catalogue import catalogue
 from symbackprop.grading.checking import check
 from symbackprop.cli import main
-from symbackprop.grading.sheet import MAX_SUGGESTED
+from symbackprop.grading.naming import MAX_SUGGESTED
 
 SECONDS = 10
 

@@ -37,6 +37,10 @@ class Parameter:
         return symbol(self.quantity.as_updated())
 
     @property
+    def change_symbol(self) -> sp.Symbol:
+        return symbol(self.quantity.as_change())
+
+    @property
     def is_bias(self) -> bool:
         return self.quantity.kind == "bias"
 

@@ -29,6 +29,7 @@ ROLES: dict[str, str | None] = {
     "path": "factor", "contribution": "factor", "slope": "factor", "jacobian": "jacobian",
     "delta": "delta", "simplified": None,
     "local": "factor", "chain": "factor", "gradient": "gradient", "update": "updated",
+    "change": "change",  # Δθ = −η·∂E/∂θ: not a line of the document; the catalogue adds it for sheets
     # the matrix form (matrix.py): its entries answer as the per-element quantities they equal
     **dict.fromkeys(("matrix_net", "matrix_out", "matrix_grad_out", "matrix_slope", "matrix_jacobian",
                      "matrix_delta", "matrix_gradient_weights", "matrix_gradient_biases", "matrix_update_weights",

@@ -10,6 +10,8 @@ variant of the spec (hidden deltas from already-updated weights, as in Mazur's b
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from dataclasses import dataclass, replace
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -22,7 +24,7 @@ from .grades import ways_of
 from .replay import Plan, path_forms, last_numbers
 from .written import Written, to_decimal, written
 from ..model.quantities import kind_of, symbol
-from .sheet import Answer
+from .naming import Answer
 from ..solution import Solution
 
 NO_KNOWN_CAUSE = "no known cause"
@@ -32,6 +34,7 @@ NO_KNOWN_CAUSE = "no known cause"
 class Diagnosis:
     cause: str
     reproduced: float | None  # the recomputation that gives the student's number
+    other: Record | None = None  # ANOTHER_QUANTITY: the quantity whose value it is
 
 
 def _kind(record) -> str:
@@ -59,13 +62,17 @@ def _net_for_out(record, form):
 
 
 def _update(sign: int, with_rate: bool) -> Callable:
+    """θ⁺ = θ ± (η·)∂E/∂θ, and the change Δθ = ±(η·)∂E/∂θ; a path through the student's Δθ is kept."""
     def rewrite(record, form):
-        if _kind(record) != "update":
+        derivatives = form.atoms(sp.Derivative)
+        if _kind(record) not in ("update", "change") or len(derivatives) != 1:
             return form
-        theta = symbol(replace(record.step.lhs.quantity, updated=False))
-        gradient, = form.atoms(sp.Derivative)
+        gradient, = derivatives
         rate = next(s for s in form.free_symbols if kind_of(s) == "rate")
-        return theta + sign * (rate * gradient if with_rate else gradient)
+        change = sign * (rate * gradient if with_rate else gradient)
+        if _kind(record) == "change":
+            return change
+        return symbol(replace(record.step.lhs.quantity, updated=False)) + change
     return rewrite
 
 
@@ -144,6 +151,7 @@ OWN_OUTPUT_ONLY = ("the softmax Jacobian's off-diagonal terms left out (only d o
 SLOPE_ON_CLOSED_FORM = "the activation's slope applied on top of the closed form out - t, which already contains it"
 ONE_OUTPUT = "a hidden neuron's error summed over one output only"
 UPDATED_WEIGHTS = "hidden deltas computed from already-updated weights"
+ANOTHER_QUANTITY = "the value of another quantity"
 # The work of one sheet's diagnoses is bounded: the distinct wrong numbers diagnosed, and the steps
 # replayed for the rewrites (each replay costs a step per record; a 2-2-2 network has 64 records).
 MAX_DIAGNOSED = 2000
@@ -171,11 +179,11 @@ def diagnose_all(plan: Plan, answers: list[Answer], wrong: list[Answer]) -> dict
     diagnoser = _Diagnoser(plan, answers, [a.record for a in wrong])
     by_number: dict = {}
     for answer in wrong:
-        key = (id(answer.record), answer.given)
+        key = (id(answer.record), answer.number)
         if key not in by_number:
             by_number[key] = diagnoser.diagnose(answer) if len(by_number) < MAX_DIAGNOSED else \
                 Diagnosis(NOT_DIAGNOSED, None)
-    return {answer: by_number[(id(answer.record), answer.given)] for answer in wrong}
+    return {answer: by_number[(id(answer.record), answer.number)] for answer in wrong}
 
 
 class _Diagnoser:
@@ -186,8 +194,9 @@ class _Diagnoser:
     def __init__(self, plan: Plan, answers: list[Answer], targets: list[Record]):
         self.plan, self.solution, self.numbers = plan, plan.solution, last_numbers(answers)
         self.ways = ways_of(answers)
-        position = {id(r): i for i, r in enumerate(plan.records)}
+        self.position = position = {id(r): i for i, r in enumerate(plan.records)}
         self.records = plan.records[:max((position[id(r)] for r in targets), default=-1) + 1]
+        self._by_value: list | None = None  # (value, index) of every record, sorted; made when needed
         self.rewrites = _rewrites(plan.solution)
         self.plain = self._run(None)  # {id(record): [value of each way's paths]}
         self.steps = 0  # replayed for the rewrites so far
@@ -199,7 +208,7 @@ class _Diagnoser:
         """The first cause in the catalogue whose recomputation comes within one unit of the last
         digit written; causes that change the wrong answer's own step are tried before those that act
         upstream of it."""
-        number, target = written(wrong.given), wrong.record
+        number, target = written(wrong.number), wrong.record
         untried = False  # a rewrite beyond the budget is skipped; a later one may still reproduce the number
         for index in self._order(target):
             if not self._replay(index):
@@ -215,9 +224,26 @@ class _Diagnoser:
         for slipped in (v.scaleb(e) for v in own if v is not None for e in (1, -1)):
             if number.matches(slipped):
                 return Diagnosis("decimal slip (a factor of 10)", float(slipped))
-        if any(_transposed(number, v) for v in own):
-            return Diagnosis("two adjacent digits transposed", target.value)
+        swapped = next((v for v in own if _transposed(number, v)), None)
+        if swapped is not None:
+            return Diagnosis("two adjacent digits transposed", float(swapped))
+        other = self._other_quantity(number, target)
+        if other is not None:
+            return Diagnosis(ANOTHER_QUANTITY, other.value, other)
         return Diagnosis(NOT_ALL_TRIED if untried else NO_KNOWN_CAUSE, None)
+
+    def _other_quantity(self, number: Written, target: Record) -> Record | None:
+        """The quantity nearest the target (in document order) whose value the number is, rounded or
+        cut off: a value copied into the wrong line, or written under the wrong label."""
+        if self._by_value is None:
+            self._by_value = sorted((r.value, i) for i, r in enumerate(self.plan.records) if math.isfinite(r.value))
+        low, high = float(number.number - number.unit), float(number.number + number.unit)
+        start = bisect.bisect_left(self._by_value, (low, -1))
+        found = [i for v, i in itertools.takewhile(lambda item: item[0] <= high, self._by_value[start:])
+                 if (number.rounds(to_decimal(v)) or number.truncates(to_decimal(v)))
+                 and self.plan.records[i] is not target]
+        here = self.position[id(target)]
+        return self.plan.records[min(found, key=lambda i: abs(i - here))] if found else None
 
     def _compared(self, target: Record):
         """Causes found by comparing with another quantity's value (exact, or as the student wrote

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from .catalogue import Record
 from .replay import ROUNDED, Plan, Replay
-from .sheet import Answer
+from .naming import Answer
 from .written import DIGITS, Tolerance, Written, to_decimal, written
 
 STATUSES = ("correct", "rounding", "consequential", "wrong", "unknown-label")
@@ -29,7 +29,7 @@ CUT_OFF = "truncate"  # the other way of carrying, besides replay.ROUNDED
 class Grade:
     answer: Answer
     status: str  # one of STATUSES
-    expected: float | None  # the exact value; None for an unknown label
+    expected: float | None  # the exact value, in the sheet's convention; None for an unknown label
     note: str = ""  # why, for every status but correct (a wrong answer's cause is its diagnosis)
     origin: Record | None = None  # consequential: the wrong answer it follows from
 
@@ -58,7 +58,7 @@ def ways_of(answers: list[Answer]) -> list[Way]:
     digits, cuts_off = set(), False
     for answer in answers:
         if answer.record is not None:
-            number, exact = written(answer.given), to_decimal(answer.record.value)
+            number, exact = written(answer.number), to_decimal(answer.record.value)
             digits.add(min(max(number.places, 0), MAX_HAND_DIGITS))
             cuts_off = cuts_off or (number.truncates(exact) and not number.rounds(exact))
     styles = (ROUNDED, CUT_OFF) if cuts_off else (ROUNDED,)
@@ -81,14 +81,14 @@ def grade(plan: Plan, answers: list[Answer], policy: Tolerance = DIGITS) -> list
             continue
         exact, judged = to_decimal(record.value), {}  # the same number given twice is graded once
         for answer in by_record[id(record)]:
-            if answer.given not in judged:
-                judged[answer.given] = _judge(written(answer.given), exact, candidates, policy)
-            status, note, origin = judged[answer.given]
-            grades.append(Grade(answer, status, record.value, note, origin))
+            if answer.number not in judged:
+                judged[answer.number] = _judge(written(answer.number), exact, candidates, policy)
+            status, note, origin = judged[answer.number]
+            grades.append(Grade(answer, status, answer.sign * record.value, note, origin))
         last = grades[-1]  # the student's last number for it is what they carry on with
         carried_from = record if last.status == "wrong" else last.origin
         for _, replay in replays:
-            replay.accept(record, last.answer.given, carried_from)
+            replay.accept(record, last.answer.number, carried_from)
     grades += [Grade(a, "unknown-label", None, "") for a in answers if a.record is None]
     return grades
 

@@ -23,7 +23,7 @@ from ..engine.evaluate import CODE, CODE_NAMESPACE, evaluate_form
 from ..engine.steps import carried
 from ..solution import Solution
 from .catalogue import GIVEN, Record
-from .sheet import Answer
+from .naming import Answer
 from .written import written
 
 ROUNDED = "round"  # how a replay carries skipped values by default (a style of steps.carried)
@@ -43,8 +43,8 @@ class Plan:
         self.solution, self.records = solution, records
         given = solution.network.given_values()
         keys = list(given)
-        for step in solution.derivation.steps():
-            keys += [step.lhs, *step.aliases]
+        for step in solution.derivation.steps() + [r.step for r in records if r.step is not None]:
+            keys += [step.lhs, *step.aliases]  # the catalogue's own steps (a change Δθ) too
         self.index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
         self.keys = list(self.index)
         self.start = [given.get(key, math.nan) for key in self.keys]
@@ -132,7 +132,7 @@ class Replay:
         if record.quantity == GIVEN:
             return [(record.value, None, 0.0)]
         if record.step is None:
-            return [(*self._history(record), 0.0)]
+            return [(*self._after_training(record), 0.0)]
         values, origin, latest = self.values, self.origin, self.latest
         results, best, newest = [], None, -2
         for path in self.plan.paths(record, self.rewrite):
@@ -173,25 +173,30 @@ class Replay:
         """The values so far, by key (for printing a derivation with the student's numbers)."""
         return {key: value for key, value in zip(self.plan.keys, self.values) if not math.isnan(value)}
 
-    def _history(self, record: Record) -> tuple[float | None, str | None]:
-        """The error before training is the total error; after one batch update, the error at the
-        student's updated parameters. Later points cannot be replayed by hand."""
+    def _after_training(self, record: Record) -> tuple[float | None, Record | None]:
+        """The error before training is the total error. After one update, the outputs at the
+        student's updated parameters; and the error there, after one batch update. Later points
+        cannot be replayed by hand."""
         solution, plan = self.plan.solution, self.plan
         network = solution.network
-        if record.iteration == 0:
+        if record.quantity == "history" and record.iteration == 0:
             i = plan.index[solution.derivation.error.lhs]
             return self.values[i], self.origin[i]
-        if record.iteration == 1 and network.spec.mode == "batch":
-            from ..oracle.numeric import NumericNetwork
+        if record.iteration != 1 or (record.quantity == "history" and network.spec.mode != "batch"):
+            return None, None
+        from ..oracle.numeric import NumericNetwork
 
-            indices = [plan.index.get(p.updated_symbol, plan.index[p.symbol]) for p in network.parameters]
-            numeric = NumericNetwork(network.spec)
-            try:
-                error = numeric.error(numeric.state_from([self.values[i] for i in indices]))
-            except (OverflowError, ZeroDivisionError, ValueError):
-                error = math.nan
-            return error, next((self.origin[i] for i in indices if self.origin[i] is not None), None)
-        return None, None
+        indices = [plan.index.get(p.updated_symbol, plan.index[p.symbol]) for p in network.parameters]
+        numeric = NumericNetwork(network.spec)
+        try:
+            state = numeric.state_from([self.values[i] for i in indices])
+            if record.quantity == "history":
+                value = numeric.error(state)
+            else:
+                value = numeric.forward(state, numeric.samples[record.sample - 1][0])[1][-1][record.to - 1]
+        except (OverflowError, ZeroDivisionError, ValueError):
+            value = math.nan
+        return value, next((self.origin[i] for i in indices if self.origin[i] is not None), None)
 
 
 def _run(path: Path, values: list) -> float:
@@ -203,7 +208,7 @@ def _run(path: Path, values: list) -> float:
 
 def last_numbers(answers: list[Answer]) -> dict[int, str]:
     """The number each answered record is carried on with: the student's last one, by id(record)."""
-    return {id(a.record): a.given for a in answers if a.record is not None}
+    return {id(a.record): a.number for a in answers if a.record is not None}
 
 
 def replay_until(plan: Plan, answers: list[Answer], target: Record) -> tuple[Replay, list]:

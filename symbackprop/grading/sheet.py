@@ -1,62 +1,100 @@
 """Read a student's answers: a mapping file (YAML, JSON, TOML), a two-column CSV, or a Markdown or
-LaTeX write-up, and match each label to a record of the catalogue.
+LaTeX write-up; and what the sheet declares about itself (naming.py matches the labels).
 
 Numbers are kept as the text the student wrote ("0.3590"), because the digits written decide the
-tolerance (grades.py). Labels are matched through a canonical key that ignores case, spacing,
-braces, ``\\left``/``\\right`` and the ways of writing a derivative (``dE/dw5``,
-``\\frac{\\partial E_{total}}{\\partial w_5}``) or an update (``w5+``, ``w_5^{+}``).
+tolerance (grades.py). A sheet may declare its sign convention of δ and its own names for our
+labels: in a mapping file, under the keys ``delta`` and ``aliases``; in a write-up, in a YAML front
+matter block (``---`` lines) at its top, as Obsidian and Jekyll write it.
 """
 
 from __future__ import annotations
 
-import bisect
 import csv
-import difflib
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Mapping
 
-from .catalogue import Record
 from ..errors import SpecError
-from ..present.printing import closing_brace
 from ..model.reading import parse_text, read_bounded
+from .naming import CONVENTIONS, canonical
 
 # One way to read each number, so a long run of digits that is not a number fails in linear time.
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 MAX_SHEET_BYTES = 2_000_000  # a hand calculation is far smaller; this bounds the time to read one
-MAX_LABEL_CHARS = 300  # the longest label of a worked solution is about 100; a longer one is an expression
-MAX_SUGGESTED = 1000  # unknown labels given suggestions; more than that is not a hand calculation
-_NEARBY = 25  # an unknown label is compared with this many keys of its skeleton either side of it
-_ERROR_NAMES = {"e", "etotal", "etot", "c", "error"}
+SETTINGS = ("delta", "aliases")  # what a sheet may declare about itself
+_DECLARES = re.compile(r"^(?:delta|aliases)\s*:", re.M)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.S | re.M)
 
 
-@dataclass(frozen=True, eq=False)  # each answer is itself: the same line written twice is graded twice
-class Answer:
-    label: str  # as the student wrote it
-    given: str  # the number as written
-    record: Record | None  # None: an unknown label
-    suggestions: tuple[str, ...] = ()  # the closest known labels, for an unknown one
+@dataclass(frozen=True)
+class Sheet:
+    pairs: list[tuple[str, str]]  # (label, number as written), in the order written
+    delta: str | None = None  # the sign convention of δ the sheet declares (naming.CONVENTIONS)
+    aliases: dict[str, str] = field(default_factory=dict)  # the sheet's own names -> our labels
+    updates_from: int | None = None  # from this pair on, a parameter's bare name is its updated value
 
 
-def read_answers(path: str | Path, records: list[Record]) -> list[Answer]:
+def read_sheet(path: str | Path) -> Sheet:
     path = Path(path)
     text = read_bounded(path, MAX_SHEET_BYTES, "an answer sheet")
     suffix = path.suffix.lower()
+    settings: dict = {}
+    updates_from = None
     if suffix in (".yaml", ".yml", ".json", ".toml"):
         kind = {".yml": "yaml"}.get(suffix, suffix[1:])
-        mapping = parse_text(text, kind, str(path), numbers_as_text=True)
-        pairs = [(str(k), _number_text(v, f"{path}: {k}")) for k, v in mapping.items()]
-    elif suffix == ".csv":
+        return sheet_from_mapping(parse_text(text, kind, str(path), numbers_as_text=True), str(path))
+    if suffix == ".csv":
         pairs = _csv_pairs(text, path)
     elif suffix in (".md", ".markdown", ".tex", ".txt"):
-        pairs = equation_answers(text)
+        front = _FRONT_MATTER.match(text)
+        settings = _front_matter(front.group(1), path) if front else {}
+        pairs, updates_from = equation_answers(text[front.end():] if front else text)
     else:
         raise SpecError(f"{path}: expected answers as .yaml, .yml, .json, .toml, .csv, .md, .markdown, .tex or .txt")
     if not pairs:
         raise SpecError(f"{path}: no answers found (a label and a number, or an equation ending in a number)")
-    return match(pairs, records)
+    return Sheet(pairs, *_settings(settings, str(path)), updates_from)
+
+
+def _front_matter(block: str, path: Path) -> dict:
+    """The settings of a write-up's front matter. A blog post's front matter that is not valid YAML
+    is not the sheet's business, unless it tries to declare a setting."""
+    try:
+        found = parse_text(block, "yaml", f"{path}: front matter")
+    except SpecError:
+        if _DECLARES.search(block):
+            raise
+        return {}
+    return {k: v for k, v in found.items() if k in SETTINGS} if isinstance(found, dict) else {}
+
+
+def sheet_from_mapping(mapping, where: str) -> Sheet:
+    """A mapping label -> number, with the settings ``delta`` and ``aliases`` among its keys."""
+    if not isinstance(mapping, Mapping):
+        raise SpecError(f"{where}: expected a mapping of labels to numbers")
+    settings = {str(k): v for k, v in mapping.items() if str(k) in SETTINGS and not _is_number(v)}
+    pairs = [(str(k), _number_text(v, f"{where}: {k}")) for k, v in mapping.items() if str(k) not in settings]
+    if not pairs:
+        raise SpecError(f"{where}: no answers found (a label and a number)")
+    return Sheet(pairs, *_settings(settings, where))
+
+
+def _is_number(value) -> bool:
+    if isinstance(value, str):
+        return number_text(value) is not None
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _settings(settings: dict, where: str) -> tuple[str | None, dict[str, str]]:
+    delta, aliases = settings.get("delta"), settings.get("aliases", {})
+    if delta is not None and delta not in CONVENTIONS:
+        raise SpecError(f"{where}: delta: expected {' or '.join(CONVENTIONS)}, found {delta!r}")
+    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
+        raise SpecError(f"{where}: aliases: expected a mapping of names to labels (NAME: LABEL)")
+    return delta, {str(k): v for k, v in aliases.items()}
 
 
 def _number_text(value, where: str) -> str:
@@ -128,6 +166,7 @@ _LETTER = re.compile("[A-Za-z]")
 _ARITHMETIC = re.compile(r"\\(?:cdot|times|frac|dfrac|left|right|div|pm)\b")
 _CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}")
 _RELATION = re.compile(r"=|\\approx|≈")
+_RATE = re.compile(r"\\eta|η|\\alpha|α|\blr\b")
 _HISTORY = re.compile(r"error[^.$]{0,200}?\bfrom\s+(\d*\.\d+)\s+to\s+(\d*\.\d+)", re.I)
 
 
@@ -172,10 +211,12 @@ def _cases_as_one(math: str) -> str:
     return "".join(parts) + math[position:]
 
 
-def equation_answers(text: str) -> list[tuple[str, str]]:
+def equation_answers(text: str) -> tuple[list[tuple[str, str]], int | None]:
     """Every equation chain whose last member is a number, as (left-hand side, number); and the
-    tutorials' sentence "the error decreases from X to Y" as the error after 0 and 1 updates."""
-    pairs = []
+    tutorials' sentence "the error decreases from X to Y" as the error after 0 and 1 updates.
+    Second, where the sheet first writes an update as ``w5 = w5 - \\eta \\cdot ...`` (the index of
+    the pairs from there on): after it, ``w5 = 0.3589`` names the updated weight, as the sheet means."""
+    pairs, updates_from = [], None
     for math in _math_blocks(text):
         if "\\begin" in math or "\\end" in math:
             math = _ENVIRONMENTS.sub("", _cases_as_one(math))
@@ -185,114 +226,21 @@ def equation_answers(text: str) -> list[tuple[str, str]]:
             if len(members) < 2:
                 continue
             lhs = members[0].removesuffix("&").rstrip() or lhs  # an "&= ..." row continues the equation above
+            if updates_from is None and _is_update_rule(lhs, members[1]):
+                updates_from = len(pairs)
             value = number_text(members[-1])
             if value is not None and _LETTER.search(_ARITHMETIC.sub("", lhs)):
                 pairs.append((lhs, value))  # a left-hand side without letters is arithmetic, not a label
     for match_ in _HISTORY.finditer(text):
         pairs += [("E after 0", match_.group(1)), ("E after 1", match_.group(2))]
-    return pairs
+    return pairs, updates_from
 
 
-def canonical(label: str) -> str:
-    """A key that two spellings of the same label share (see the module docstring)."""
-    text = label.replace("∂", "\\partial ").replace("δ", "\\delta ").replace("η", "\\eta ")
-    text = re.sub(r"\\[dt]frac\b", r"\\frac", text)
-    text = re.sub(r"\}\s+\{", "}{", text)
-    text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
-    # z_1^1 and z^1_1 print the same: superscript first
-    text = re.sub(r"_(\{[^{}]*\}|\w)\^(\{[^{}]*\}|\w)", r"^\2_\1", text)
-    text = re.sub(r"\\(?:left|right|mathrm|text|operatorname|mathit|,|;|!| )", "", text)
-    text = _fractions(text)
-    if "/" in text and "d(" not in text:
-        top, _, bottom = text.partition("/")
-        if re.match(r"\s*(\\partial|d)", top) and re.match(r"\s*(\\partial|d)", bottom):
-            text = f"d({_strip_d(top)})/d({_strip_d(bottom)})"
-    text = text.replace("\\cdot", "").replace("*", "")
-    text = re.sub(r"[\s{}_\\]", "", text).lower()
-    text = re.sub(r"d\(([^()]*)\)/", lambda m: f"d({'E' if m.group(1) in _ERROR_NAMES else m.group(1)})/", text)
-    history = re.fullmatch(r"([a-z]+)after(\d+)", text)  # "E_{total} after 1", "error after 1"
-    if history and history.group(1) in _ERROR_NAMES:
-        return f"Eafter{int(history.group(2))}"
-    return "E" if text in _ERROR_NAMES else text
+def _is_update_rule(lhs: str, rhs: str) -> bool:
+    """``w5 = w5 - \\eta ...``: the left-hand side again, then a learning rate."""
+    if len(lhs) > 40 or _RATE.search(rhs) is None:
+        return False
+    name = canonical(lhs)
+    return len(name) >= 2 and canonical(rhs[:200]).startswith(name)
 
 
-def _fractions(text: str) -> str:
-    """``\\frac{\\partial A}{\\partial B}`` (or ``\\frac{dA}{dB}``) as ``d(A)/d(B)``."""
-    label_text = text
-    while (start := text.find("\\frac{")) >= 0:
-        top_end = closing_brace(text, start + 5)
-        bottom_end = closing_brace(text, top_end + 1) if top_end >= 0 else -1
-        if bottom_end < 0:
-            return label_text  # unbalanced: left as it is, so it is reported as an unknown label
-        top, bottom = text[start + 6:top_end], text[top_end + 2:bottom_end]
-        text = f"{text[:start]}d({_strip_d(top)})/d({_strip_d(bottom)}){text[bottom_end + 1:]}"
-    return text
-
-
-def _strip_d(text: str) -> str:
-    return re.sub(r"^\s*(\\partial|d)\s*", "", text.strip())
-
-
-def match(pairs: list[tuple[str, str]], records: list[Record]) -> list[Answer]:
-    """Each (label, number) against the records, in the order written; every one is graded."""
-    known = _Known(records)
-    keys: dict = {}
-    suggested: dict = {}
-    answers: list[Answer] = []
-    for label, given in pairs:
-        if label not in keys:  # None: too long to be a label, an unknown one without suggestions
-            keys[label] = canonical(label) if len(label) <= MAX_LABEL_CHARS else None
-        key = keys[label]
-        record = known.records.get(key)
-        if record is None and key is not None and key not in suggested and len(suggested) < MAX_SUGGESTED:
-            suggested[key] = known.closest(key)
-        answers.append(Answer(label, given, record, suggested.get(key, ())))
-    return answers
-
-
-class _Known:
-    """The records by canonical key; and the keys by skeleton (the key with its numbers as "#"), so
-    that an unknown label is compared with the few keys spelled like it, not with every key."""
-
-    def __init__(self, records: list[Record]):
-        self.records = {canonical(label): r for r in records for label in (*r.aliases, r.label)}
-        groups: dict = {}
-        for key in self.records:
-            groups.setdefault(_skeleton(key), []).append((_numbers(key), key))
-        self.groups = {skeleton: sorted(group) for skeleton, group in groups.items()}
-        self._similar: dict = {}  # skeleton -> the known skeletons closest to it
-
-    def closest(self, key: str, n: int = 3) -> tuple[str, ...]:
-        """The labels of the ``n`` closest known keys: those of the same skeleton first, nearest
-        numbers first; then those of the skeletons difflib finds closest."""
-        skeleton, numbers = _skeleton(key), _numbers(key)
-        labels: dict = {}
-        if skeleton not in self._similar:
-            self._similar[skeleton] = difflib.get_close_matches(skeleton, list(self.groups), n=n, cutoff=0.0)
-        own = [skeleton] if skeleton in self.groups else []
-        for near in dict.fromkeys(own + self._similar[skeleton]):
-            for other in _nearest(self.groups[near], numbers, n):
-                labels.setdefault(self.records[other].label, None)
-        return tuple(labels)[:n]
-
-
-def _skeleton(key: str) -> str:
-    return re.sub(r"\d+", "#", key)
-
-
-def _numbers(key: str) -> tuple[int, ...]:
-    return tuple(int(run) for run in re.findall(r"\d+", key))
-
-
-def _nearest(group: list[tuple[tuple[int, ...], str]], numbers: tuple[int, ...], n: int) -> list[str]:
-    """The ``n`` keys of a sorted group whose numbers are closest: spelled alike first (w55 is w5
-    mistyped), then nearest in value; among the keys of nearby numbers, so a large group costs little."""
-    at = bisect.bisect_left(group, (numbers, ""))
-    around = group[max(at - _NEARBY, 0):at + _NEARBY]
-
-    def distance(entry: tuple[tuple[int, ...], str]) -> tuple:
-        pairs = list(zip(entry[0], numbers))
-        unlike = sum(1 - difflib.SequenceMatcher(None, str(a), str(b)).ratio() for a, b in pairs)
-        return unlike, sum(abs(a - b) for a, b in pairs), entry[1]
-
-    return [key for _, key in sorted(around, key=distance)[:n]]

@@ -165,7 +165,7 @@ class Labels:
             label = f"{{{label}}}^{{+}}" if "^" in label else f"{label}^{{+}}"
         if q.sample is not None and self.samples > 1:  # the same neuron's value differs from sample to sample
             label = f"{{{label}}}^{{({q.sample})}}" if "^" in label else f"{label}^{{({q.sample})}}"
-        return label
+        return f"\\Delta {label}" if q.change else label
 
     def _number(self, q: Quantity) -> int | None:
         if q.kind == "weight":

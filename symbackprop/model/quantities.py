@@ -23,15 +23,19 @@ class Quantity:
     source: int | None = None  # neuron index (1-based) in the layer below, for weights
     sample: int | None = None  # 1-based, for per-sample values
     updated: bool = False  # a parameter after the first update step
+    change: bool = False  # a parameter's change in the first update, Δθ = θ⁺ − θ
 
     def name(self) -> str:
         """A unique, readable name (for SymPy's identity of symbols and for messages)."""
         fields = (self.layer, self.to, self.source, self.sample)
         text = "|".join("" if f is None else str(f) for f in fields)
-        return f"{self.kind}{'+' if self.updated else ''}|{text}"
+        return f"{'Δ' if self.change else ''}{self.kind}{'+' if self.updated else ''}|{text}"
 
     def as_updated(self) -> "Quantity":
         return replace(self, updated=True)
+
+    def as_change(self) -> "Quantity":
+        return replace(self, change=True)
 
 
 class QuantitySymbol(sp.Symbol):

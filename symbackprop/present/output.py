@@ -52,13 +52,13 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
             documents[f"{stem}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
     folder = Path(out_dir)
     _refuse_replacing(folder, documents, solution.spec.source, force)
-    return _write_all(folder, documents)
+    return write_files(folder, documents)
 
 
 def _refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
     for name in documents:
         path = folder / name
-        if (not path.exists() and not path.is_symlink()) or path.is_dir():  # a folder: _write_all says so
+        if (not path.exists() and not path.is_symlink()) or path.is_dir():  # a folder: write_files says so
             continue
         if source and _same_file(path, source):
             raise OutputError(f"output: {path} is the spec being solved; choose another output folder (-o)")
@@ -87,7 +87,7 @@ def _ours(path: Path) -> bool:
     return mark in content
 
 
-def _write_all(folder: Path, documents: dict[str, bytes]) -> list[Path]:
+def write_files(folder: Path, documents: dict[str, bytes]) -> list[Path]:
     """All temporary files first, the renames last: a failure leaves the folder as it was.
 
     Temporary names are short and fixed in form, so no document name can make them too long.

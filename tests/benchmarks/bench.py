@@ -8,6 +8,9 @@
     8-8-8-8 and 16-16-16-16 sigmoid networks
 (d) the same per parameter for a random 16-16-16-10 tanh network with a softmax output and
     cross-entropy, over the 16-16-16-16 sigmoid network's
+(e) ``symbackprop check mazur FOLDER --gradebook grades.csv`` on 300 generated Mazur sheets (a mix
+    of correct, rounded, truncated and wrong ones, tests/students.py) over one
+    ``symbackprop solve mazur -f json``; and its time per sheet
 
 Wall times are medians of ``--runs`` runs of fresh processes (for a and b) or of in-process solves
 (for c). Exit status 1 if a target is missed. Not part of the test run: timings belong here.
@@ -16,6 +19,7 @@ Wall times are medians of ``--runs`` runs of fresh processes (for a and b) or of
 from __future__ import annotations
 
 import argparse
+import pathlib
 import random
 import statistics
 import subprocess
@@ -23,14 +27,17 @@ import sys
 import tempfile
 import time
 
-TARGETS = {"a": 2.0, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5, "d_softmax": 1.5}
+TARGETS = {"a": 2.0, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5, "d_softmax": 1.5, "e_class": 20.0, "e_sheet": 0.1}
+CLASS_SIZE = 300
 
 
-def wall(command: list[str], runs: int) -> float:
+def wall(command: list[str], runs: int, statuses: tuple[int, ...] = (0,)) -> float:
     times = []
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        status = subprocess.run(command, stdout=subprocess.DEVNULL).returncode
+        if status not in statuses:
+            raise SystemExit(f"{' '.join(command)}: exit status {status}")
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -69,6 +76,28 @@ def worked_solution_time(width: int, runs: int, softmax_outputs: int | None = No
     return statistics.median(times), parameters
 
 
+def write_class(folder: pathlib.Path, size: int = CLASS_SIZE, seed: int = 1) -> None:
+    """``size`` Mazur sheets: a third without mistakes, the rest with one planted; 2 to 9 decimals,
+    exact, rounded or cut off; YAML or Markdown, full or compact."""
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+    import yaml
+    from students import CAUSES, STYLES, Student, labels_of
+
+    from symbackprop.grading.catalogue import catalogue
+    from symbackprop.solution import solve
+
+    labels = labels_of(catalogue(solve("mazur", iterations=1)))
+    spec = yaml.safe_load((pathlib.Path(__file__).resolve().parents[2] / "symbackprop/examples/mazur.yaml").read_text())
+    pick = random.Random(seed)
+    for n in range(size):
+        mistake = None if n % 3 == 0 else pick.choice(sorted(CAUSES))
+        sheet = Student(spec, labels, pick.randint(2, 9), pick.choice(STYLES), mistake, pick.random() < 0.5).work()
+        if n % 2:
+            (folder / f"student{n:03d}.md").write_text("".join(f"$$ {k} = {v} $$\n\n" for k, v in sheet.items()))
+        else:
+            (folder / f"student{n:03d}.yaml").write_text(yaml.safe_dump(sheet, allow_unicode=True))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median; default 5)")
@@ -96,8 +125,19 @@ def main() -> int:
     print(f"16-16-16-10 softmax ({parameters:3d} parameters) {seconds:7.3f} s   "
           f"{1000 * seconds / parameters:6.2f} ms per parameter")
     ratios["d_softmax"] = seconds / parameters / per_parameter[16]
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = pathlib.Path(scratch) / "class"
+        folder.mkdir()
+        write_class(folder)
+        json_solve = wall([python, "-m", "symbackprop", "solve", "mazur", "-f", "json", "-o", scratch], runs)
+        grading = wall([python, "-m", "symbackprop", "check", "mazur", str(folder), "--gradebook",
+                        str(pathlib.Path(scratch) / "grades.csv")], max(1, runs // 2), statuses=(0, 1))
+    print(f"solve mazur -f json               {json_solve:7.3f} s")
+    print(f"check {CLASS_SIZE} sheets                  {grading:7.3f} s   {1000 * grading / CLASS_SIZE:6.2f} ms per sheet")
+    ratios["e_class"], ratios["e_sheet"] = grading / json_solve, grading / CLASS_SIZE
     labels = {"a": "(a) solve / imports", "b": "(b) 10,000 / 1 iteration", "c_16": "(c) 16-16-16-16 seconds",
-              "c_scaling": "(c) per parameter 16^4 / 8^4", "d_softmax": "(d) per parameter softmax / sigmoid"}
+              "c_scaling": "(c) per parameter 16^4 / 8^4", "d_softmax": "(d) per parameter softmax / sigmoid",
+              "e_class": f"(e) check {CLASS_SIZE} / solve json", "e_sheet": "(e) seconds per sheet"}
     missed = 0
     for key, value in ratios.items():
         ok = value <= TARGETS[key]

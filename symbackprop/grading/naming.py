@@ -1,0 +1,175 @@
+"""Match a sheet's labels to the catalogue's records, whatever spelling the sheet uses.
+
+Labels are matched through a canonical key that ignores case, spacing, braces, ``\\left``/``\\right``
+and the ways of writing a derivative (``dE/dw5``, ``\\frac{\\partial E_{total}}{\\partial w_5}``,
+``dL/dw5``) or an update (``w5+``, ``w_5^{+}``). Case is kept where it carries meaning: ``\\Delta w``
+(a change) is not ``\\delta`` (a delta). A sheet may name quantities its own way (aliases), and may
+write δ as −∂E/∂net (the target-minus-output convention): a number under a δ label is then read with
+its sign flipped, so that it is graded against the worked solution's δ = ∂E/∂net.
+"""
+
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+from dataclasses import dataclass
+
+from .catalogue import Record
+from ..errors import SpecError
+from ..present.printing import closing_brace
+
+MAX_LABEL_CHARS = 300  # the longest label of a worked solution is about 100; a longer one is an expression
+MAX_SUGGESTED = 1000  # unknown labels given suggestions; more than that is not a hand calculation
+_NEARBY = 25  # an unknown label is compared with this many keys of its skeleton either side of it
+_ERROR_NAMES = {"e", "etotal", "etot", "c", "error", "l", "loss", "j", "cost"}
+CHANGE = "\u2206"  # the increment sign stands for Δ in a key: lower() would turn Δ into δ
+_CHANGE = re.compile(r"\\Delta(?![A-Za-z])\s*")
+
+GRADIENT = "gradient"
+#: The sign conventions of δ: δ = ∂E/∂net (w ← w − η·δ·a), or δ = −∂E/∂net (w ← w + η·δ·a, as Fausett,
+#: Haykin and Rajasekaran write it); the factor that turns a sheet's δ into the worked solution's.
+CONVENTIONS = {GRADIENT: 1, "target-minus-output": -1}
+
+
+@dataclass(frozen=True, eq=False)  # each answer is itself: the same line written twice is graded twice
+class Answer:
+    label: str  # as the student wrote it
+    given: str  # the number as written
+    record: Record | None  # None: an unknown label
+    suggestions: tuple[str, ...] = ()  # the closest known labels, for an unknown one
+    sign: int = 1  # -1: a δ written as −∂E/∂net (CONVENTIONS)
+
+    @property
+    def number(self) -> str:
+        """The number in the worked solution's convention: as written, or with its sign flipped."""
+        if self.sign > 0:
+            return self.given
+        return self.given[1:] if self.given.startswith("-") else "-" + self.given.removeprefix("+")
+
+
+def canonical(label: str) -> str:
+    """A key that two spellings of the same label share (see the module docstring)."""
+    text = _CHANGE.sub(CHANGE, label).replace("Δ", CHANGE)  # Δ is not δ, whatever the case
+    text = text.replace("∂", "\\partial ").replace("δ", "\\delta ").replace("η", "\\eta ")
+    text = re.sub(r"\\[dt]frac\b", r"\\frac", text)
+    text = re.sub(r"\}\s+\{", "}{", text)
+    text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
+    # z_1^1 and z^1_1 print the same: superscript first
+    text = re.sub(r"_(\{[^{}]*\}|\w)\^(\{[^{}]*\}|\w)", r"^\2_\1", text)
+    text = re.sub(r"\\(?:left|right|mathrm|text|operatorname|mathit|,|;|!| )", "", text)
+    text = _fractions(text)
+    if "/" in text and "d(" not in text:
+        top, _, bottom = text.partition("/")
+        if re.match(r"\s*(\\partial|d)", top) and re.match(r"\s*(\\partial|d)", bottom):
+            text = f"d({_strip_d(top)})/d({_strip_d(bottom)})"
+    text = text.replace("\\cdot", "").replace("*", "")
+    text = re.sub(r"[\s{}_\\]", "", text).lower()
+    text = re.sub(r"d\(([^()]*)\)/", lambda m: f"d({'E' if m.group(1) in _ERROR_NAMES else m.group(1)})/", text)
+    history = re.fullmatch(r"([a-z]+)after(\d+)", text)  # "E_{total} after 1", "error after 1"
+    if history and history.group(1) in _ERROR_NAMES:
+        return f"Eafter{int(history.group(2))}"
+    return "E" if text in _ERROR_NAMES else text
+
+
+def _fractions(text: str) -> str:
+    """``\\frac{\\partial A}{\\partial B}`` (or ``\\frac{dA}{dB}``) as ``d(A)/d(B)``."""
+    label_text = text
+    while (start := text.find("\\frac{")) >= 0:
+        top_end = closing_brace(text, start + 5)
+        bottom_end = closing_brace(text, top_end + 1) if top_end >= 0 else -1
+        if bottom_end < 0:
+            return label_text  # unbalanced: left as it is, so it is reported as an unknown label
+        top, bottom = text[start + 6:top_end], text[top_end + 2:bottom_end]
+        text = f"{text[:start]}d({_strip_d(top)})/d({_strip_d(bottom)}){text[bottom_end + 1:]}"
+    return text
+
+
+def _strip_d(text: str) -> str:
+    return re.sub(r"^\s*(\{\s*)?(\\partial|d)\s*", r"\1", text.strip())  # \frac{\text{dout}}{...} too
+
+
+class Names:
+    """The records by canonical key; and the keys by skeleton (the key with its numbers as "#"), so
+    that an unknown label is compared with the few keys spelled like it, not with every key. Built
+    once per solution and shared by every sheet graded against it."""
+
+    def __init__(self, records: list[Record]):
+        self.records = {canonical(label): r for r in records for label in (*r.aliases, r.label)}
+        self.deltas = {canonical(r.label) for r in records if r.quantity == "delta"}  # δ, not dE/dnet
+        groups: dict = {}
+        for key in self.records:
+            groups.setdefault(_skeleton(key), []).append((_numbers(key), key))
+        self.groups = {skeleton: sorted(group) for skeleton, group in groups.items()}
+        self._similar: dict = {}  # skeleton -> the known skeletons closest to it
+
+    def match(self, pairs: list[tuple[str, str]], convention: str = GRADIENT,
+              aliases: dict[str, str] | None = None, updates_from: int | None = None) -> list[Answer]:
+        """Each (label, number) against the records, in the order written; every one is graded.
+        ``aliases``: the sheet's own names, name -> one of our labels. From pair ``updates_from``
+        on, a parameter's bare name stands for its updated value (sheet.equation_answers)."""
+        flip = CONVENTIONS[convention] < 0
+        own = self._aliases(aliases or {})
+        keys: dict = {}
+        suggested: dict = {}
+        answers: list[Answer] = []
+        for index, (label, given) in enumerate(pairs):
+            if label not in keys:  # None: too long to be a label, an unknown one without suggestions
+                keys[label] = canonical(label) if len(label) <= MAX_LABEL_CHARS else None
+            key = keys[label]
+            key = own.get(key, key)
+            if updates_from is not None and index >= updates_from and f"{key}+" in self.records:
+                key = f"{key}+"
+            record = self.records.get(key)
+            if record is None and key is not None and key not in suggested and len(suggested) < MAX_SUGGESTED:
+                suggested[key] = self.closest(key)
+            sign = -1 if flip and key in self.deltas else 1
+            answers.append(Answer(label, given, record, suggested.get(key, ()), sign))
+        return answers
+
+    def _aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+        """Each alias's key -> the key of the label it names, which must be one of ours."""
+        resolved = {}
+        for name, label in aliases.items():
+            key = canonical(label) if len(label) <= MAX_LABEL_CHARS else None
+            if key not in self.records:
+                closest = self.closest(key) if key is not None else ()
+                hint = f" (closest: {', '.join(closest)})" if closest else ""
+                raise SpecError(f"aliases: {name}: {label!r} is not a label of this solution{hint}")
+            resolved[canonical(name)] = key
+        return resolved
+
+    def closest(self, key: str, n: int = 3) -> tuple[str, ...]:
+        """The labels of the ``n`` closest known keys: those of the same skeleton first, nearest
+        numbers first; then those of the skeletons difflib finds closest."""
+        skeleton, numbers = _skeleton(key), _numbers(key)
+        labels: dict = {}
+        if skeleton not in self._similar:
+            self._similar[skeleton] = difflib.get_close_matches(skeleton, list(self.groups), n=n, cutoff=0.0)
+        own = [skeleton] if skeleton in self.groups else []
+        for near in dict.fromkeys(own + self._similar[skeleton]):
+            for other in _nearest(self.groups[near], numbers, n):
+                labels.setdefault(self.records[other].label, None)
+        return tuple(labels)[:n]
+
+
+def _skeleton(key: str) -> str:
+    return re.sub(r"\d+", "#", key)
+
+
+def _numbers(key: str) -> tuple[int, ...]:
+    return tuple(int(run) for run in re.findall(r"\d+", key))
+
+
+def _nearest(group: list[tuple[tuple[int, ...], str]], numbers: tuple[int, ...], n: int) -> list[str]:
+    """The ``n`` keys of a sorted group whose numbers are closest: spelled alike first (w55 is w5
+    mistyped), then nearest in value; among the keys of nearby numbers, so a large group costs little."""
+    at = bisect.bisect_left(group, (numbers, ""))
+    around = group[max(at - _NEARBY, 0):at + _NEARBY]
+
+    def distance(entry: tuple[tuple[int, ...], str]) -> tuple:
+        pairs = list(zip(entry[0], numbers))
+        unlike = sum(1 - difflib.SequenceMatcher(None, str(a), str(b)).ratio() for a, b in pairs)
+        return unlike, sum(abs(a - b) for a, b in pairs), entry[1]
+
+    return [key for _, key in sorted(around, key=distance)[:n]]

@@ -1,0 +1,260 @@
+"""check for a teacher: conventions and names a sheet declares, new label quantities, readable
+reports, tolerance policies and a whole class graded into a gradebook (issue 9). Expected values are
+Mazur's published numbers or computed here by hand."""
+
+import csv
+import json
+import math
+import os
+
+import pytest
+import yaml
+
+import symbackprop
+from conftest import ROOT
+from symbackprop.cli import main
+from symbackprop.grading.checking import Grader
+from symbackprop.grading.classroom import COLUMNS, grade_class, sheets_in
+from symbackprop.grading.reports import REPORTS, note, plain, report_markdown, report_text
+
+# Mazur's network: δ_o1 = 0.138498562, dE/dw5 = 0.082167041, η = 0.5
+FAUSETT = """---
+delta: target-minus-output
+aliases:
+  y_1: out_o1
+---
+$$ y_1 = 0.75136507 $$
+$$ \\delta_{o1} = -0.138498562 $$
+$$ \\Delta w_5 = -0.041083520 $$
+$$ w_5^{+} = 0.358916480 $$
+$$ \\delta_{h1} = -0.008771355 $$
+"""
+
+
+@pytest.fixture(scope="module")
+def mazur():
+    return Grader(symbackprop.solve("mazur"))
+
+
+def write(folder, name, text):
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+def test_target_minus_output_declared_in_front_matter(tmp_path, mazur):
+    result = mazur.check(write(tmp_path, "fausett.md", FAUSETT))
+    assert result.delta == "target-minus-output"
+    assert [g.status for g in result.grades] == ["correct"] * 5
+    assert result.grades[1].expected == pytest.approx(-0.138498562, abs=1e-9)  # in the sheet's convention
+    # the same sheet read in the gradient convention: both deltas have the wrong sign
+    plain_sheet = write(tmp_path, "plain.md", FAUSETT.split("---\n", 2)[2])
+    statuses = [g.status for g in mazur.check(plain_sheet, aliases={"y_1": "out_o1"}).grades]
+    assert statuses == ["correct", "wrong", "correct", "correct", "wrong"]
+    assert [g.status for g in mazur.check(plain_sheet, delta="target-minus-output",
+                                          aliases={"y_1": "out_o1"}).grades] == ["correct"] * 5
+
+
+def test_convention_and_aliases_in_a_yaml_sheet_and_on_the_command_line(tmp_path, capsys):
+    sheet = write(tmp_path, "s.yaml", yaml.safe_dump({"delta": "target-minus-output", "aliases": {"dL/dW11": "dE/dw5"},
+                                                      "dL/dW11": "0.0822", "delta_o1": "-0.1385"}))
+    assert main(["check", "mazur", str(sheet)]) == 0
+    other = write(tmp_path, "t.csv", "dL/dW11,0.0822\ny_pred,0.7514\n")
+    assert main(["check", "mazur", str(other), "--alias", "dL/dW11=dE/dw5", "--alias", "y_pred=out_{o1}"]) == 0
+    capsys.readouterr()
+    assert main(["check", "mazur", str(other), "--alias", "y_pred=out_o9"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "y_pred" in error and "out_o9" in error and "closest" in error
+    with pytest.raises(SystemExit) as usage:
+        main(["check", "mazur", str(other), "--alias", "y_pred"])
+    assert usage.value.code == 2
+
+
+def test_change_labels_are_not_deltas(tmp_path, mazur):
+    """Δw5 = −η·dE/dw5 = −0.0410835; \\Delta and \\delta differ although labels ignore case."""
+    result = mazur.check({"\\Delta w_{5}": "-0.0411", "Δw6": "-0.0413", "\\delta_{o1}": "0.1385",
+                          "\\Delta_{o1}": "0.1385"})
+    assert [g.status for g in result.grades] == ["correct", "correct", "correct", "unknown-label"]
+    nielsen = Grader(symbackprop.solve("mazur", notation="nielsen"))
+    graded = nielsen.check({"\\Delta w^{2}_{11}": "-0.0411", "\\delta^{2}_{1}": "0.1385"}).grades
+    assert [(g.answer.record.quantity, g.status) for g in graded] == [("delta", "correct"), ("change", "correct")]
+
+
+def test_a_wrong_change_carries_into_the_update(mazur):
+    """Δw5 added (+0.0411) is wrong; w5+ = 0.4 + 0.0411 follows from it."""
+    result = mazur.check({"dE/dw5": "0.0822", "Δw5": "0.0411", "w5+": "0.4411"})
+    assert [g.status for g in result.grades] == ["correct", "wrong", "consequential"]
+    assert result.diagnoses[result.grades[1].answer].cause == "update added instead of subtracted"
+    assert result.grades[2].origin.label == "\\Delta w_{5}"
+
+
+def sigmoid(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def mazur_outputs_after_update(w5=0.35891648):
+    """out_o1 after the first update, by hand from Mazur's published updated weights (biases are
+    not updated in his example): i = (0.05, 0.10), b1 = 0.35, b2 = 0.60."""
+    w1, w2, w3, w4, w6 = 0.149780716, 0.19956143, 0.24975114, 0.29950229, 0.408666186
+    h1, h2 = sigmoid(w1 * 0.05 + w2 * 0.10 + 0.35), sigmoid(w3 * 0.05 + w4 * 0.10 + 0.35)
+    return sigmoid(w5 * h1 + w6 * h2 + 0.60)
+
+
+def test_outputs_after_the_update_and_after_training(mazur):
+    """After 10,000 rounds Mazur publishes 0.015912196 and 0.984065734; his blog's hidden layer is
+    updated with the new output weights, so only 3 decimals of ours are compared with his."""
+    after = f"{mazur_outputs_after_update():.4f}"
+    result = mazur.check({"out_o1^+": after, "out_{o1} after 1": after, "out_o1 after 10000": "0.016",
+                          "out_o2 after 10000": "0.984"})
+    assert [g.status for g in result.grades] == ["correct"] * 4
+    assert {g.answer.record.quantity for g in result.grades} == {"out_updated", "out_final"}
+    assert mazur.check({"out_o1^+": "0.7521"}).grades[0].status == "wrong"
+
+
+def test_outputs_after_an_update_follow_from_the_students_own_updates(mazur):
+    """A wrong w5+ (0.3689 for 0.3589): the output after the update is recomputed from it."""
+    after = f"{mazur_outputs_after_update(w5=0.3689):.4f}"
+    result = mazur.check({"w5+": "0.3689", "out_o1^+": after})
+    assert [g.status for g in result.grades] == ["wrong", "consequential"]
+
+
+def test_text_report_is_unicode_and_every_problem_row_says_why(mazur):
+    result = mazur.check({"delta_o1": "0.1385", "w5+": "0.3700", "w6+": "0.41", "dE/dw1": "0.00044",
+                          "y_hat": "0.75"}, "sigfig:3")
+    text = report_text(result)
+    assert text.splitlines()[0] == "1 wrong answer and 1 unknown label."
+    assert [g.status for g in result.grades] == ["correct", "wrong", "rounding", "rounding", "unknown-label"]
+    assert "w₅⁺" in text and "δ_o1" in text and "∂E_total/∂w₁" in text
+    assert "\\frac" not in text and "w_{5}" not in text and "\\delta" not in text
+    assert all(note(result, g) for g in result.grades if g.status != "correct")
+    assert "fewer digits than sigfig:3 asks for" in text and "closest: " in text
+    assert "\033[" not in text and "\033[31;1mwrong" in report_text(result, colour=True)
+    assert "Not answered: 4 net inputs, 4 outputs, 3 errors" in text and "  local derivatives: ∂out_o1/∂net_o1" in text
+    markdown = report_markdown(result)
+    assert "$w_{5}^{+}$" in markdown and "**1 wrong answer and 1 unknown label.**" in markdown
+
+
+def test_headline_and_exit_status_agree(tmp_path, capsys):
+    sheet = write(tmp_path, "s.yaml", "w5+: '0.3589'\nw_99: '1'\n")
+    assert main(["check", "mazur", str(sheet)]) == 1
+    assert capsys.readouterr().out.startswith("No wrong answers, but 1 unknown label (not graded).")
+
+
+def test_plain_labels():
+    assert plain("\\frac{\\partial E_{total}}{\\partial w_{5}}") == "∂E_total/∂w₅"
+    assert plain("{w^{2}_{11}}^{+}") == "w²₁₁⁺"
+    assert plain("{out_{o1}}^{+}") == "out_o1⁺"
+    assert plain("{z^{1}_{1}}^{(4)}") == "z¹₁⁽⁴⁾"
+    assert plain("out_{o1} \\text{ after } 10000") == "out_o1 after 10000"
+    assert plain("\\Delta b^{2}") == "Δb²"
+
+
+@pytest.mark.parametrize("policy, statuses", [
+    ("digits", ["correct", "correct", "wrong", "wrong"]),
+    ("abs:0.01", ["correct", "correct", "correct", "wrong"]),
+    ("rel:1%", ["correct", "rounding", "wrong", "wrong"]),
+    ("sigfig:3", ["correct", "rounding", "wrong", "wrong"]),
+])
+def test_tolerance_policies(mazur, policy, statuses):
+    """w5+ = 0.358916480: 0.3589 is right to every policy. w6+ = 0.408666186: 0.4 is its rounding
+    to one decimal, 0.0087 off: right to digits and abs:0.01, only rounding to 1% (2.1% off) and 3
+    significant figures (0.409). w7+ = 0.511301270: 0.5053 is 0.006 off, 1.2%: only abs:0.01 takes
+    it. w8+ = 0.561370121: 0.4 is wrong to every policy."""
+    result = mazur.check({"w5+": "0.3589", "w6+": "0.4", "w7+": "0.5053", "w8+": "0.4"}, policy)
+    assert result.tolerance == policy
+    assert [g.status for g in result.grades] == statuses
+
+
+def test_bad_tolerance_is_bad_input(tmp_path, capsys):
+    sheet = write(tmp_path, "s.yaml", "w5+: '0.3589'\n")
+    for bad in ("abs", "abs:-1", "rel:1", "sigfig:0", "close"):
+        assert main(["check", "mazur", str(sheet), "--tolerance", bad]) == 2
+        assert capsys.readouterr().err.startswith("symbackprop: error: tolerance:")
+
+
+def test_a_class_into_a_gradebook(tmp_path, capsys, mazur):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, "a.yaml", "w5+: '0.3589'\nw6+: '0.4087'\n")
+    write(folder, "b.yaml", "dE/dw5: '0.0822'\nw5+: '0.4411'\n")  # the update added: wrong
+    write(folder, "c.md", "$$ \\Delta w_5 = 0.0411 $$\n\n$$ w_5^+ = 0.4411 $$\n")  # wrong, then consequential
+    write(folder, "d.csv", "w5+,0.35,extra\n")  # bad input
+    write(folder, "e.txt", "$$ w_{99} = 1 $$\n")  # an unknown label only
+    write(folder, "notes.pdf", "not a sheet")
+    gradebook = tmp_path / "grades.csv"
+    assert main(["check", "mazur", str(folder), "--gradebook", str(gradebook)]) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("5 sheets: 1 without mistakes, 2 with wrong answers, 1 with unknown labels only, "
+                          "1 unreadable.")
+    rows = list(csv.DictReader(gradebook.open()))
+    assert tuple(rows[0]) == COLUMNS and [r["sheet"].rsplit("/", 1)[1] for r in rows] == \
+        ["a.yaml", "b.yaml", "c.md", "d.csv", "e.txt"]
+    assert rows[0]["score"] == "100.0" and rows[0]["wrong"] == "0"
+    assert (rows[1]["wrong"], rows[1]["first_mistake"], rows[1]["diagnosis"]) == \
+        ("1", "w₅⁺", "update added instead of subtracted")
+    assert (rows[2]["consequential"], rows[2]["score"]) == ("1", "50.0")
+    assert "expected two columns" in rows[3]["error"] and rows[3]["score"] == ""
+    assert rows[4]["unknown"] == "1" and rows[4]["score"] == ""
+    assert main(["check", "mazur", str(folder / "c.md"), str(folder / "a.yaml"), "--score", "strict",
+                 "--gradebook", str(tmp_path / "grades.json"), "--format", "json"]) == 1
+    book = json.loads((tmp_path / "grades.json").read_text())
+    assert [r["score"] for r in book] == [0.0, 100.0] and json.loads(capsys.readouterr().out) == book
+    assert main(["check", "mazur", str(folder), "--gradebook", str(tmp_path / "grades.xlsx")]) == 2
+
+
+def test_parallel_grading_agrees_with_one_sheet_at_a_time(tmp_path, mazur):
+    sheets = []
+    for n, value in enumerate(["0.3589", "0.4411", "0.3590", "0.36", "0.3", "x"]):
+        sheets.append(write(tmp_path, f"s{n}.yaml", f"dE/dw5: '0.0822'\nw5+: '{value}'\n"))
+    rows = grade_class(mazur, sheets_in([tmp_path]))
+    assert len(rows) == 6 and rows[-1]["error"]
+    for row, path in zip(rows[:-1], sheets):
+        alone = mazur.check(path)
+        assert (row["correct"], row["rounding"], row["wrong"]) == \
+            (alone.summary["correct"], alone.summary["rounding"], alone.summary["wrong"])
+
+
+SEED_001 = ROOT.parent / "shared" / "seeds" / "001_1f182d02aac43161.txt"
+
+
+@pytest.mark.skipif(not SEED_001.exists(), reason="shared/ is not beside this checkout")
+def test_a_published_sheet_with_its_own_names(tmp_path, mazur):
+    """Seed 001 names Mazur's quantities its own way (h1, y1, "out y1") and writes the update as
+    w5 = w5 - η·…, then w5 = 0.3589. With its names declared, every value is graded: its three typos
+    are flagged (w6+ 0.4808 for 0.4087, w8+ 0.0613 for 0.5614, and dE_1/dout_h1's value 0.05539 written
+    under dy1/dout_h1, whose value is w5 = 0.4), and its cut-off values are rounding."""
+    aliases = (ROOT / "tests" / "answers" / "seed001-aliases.yaml").read_text()
+    sheet = write(tmp_path, "seed001.md", SEED_001.read_text().replace("---\n", "---\n" + aliases, 1))
+    result = mazur.check(sheet)
+    wrong = {g.answer.record.label: g for g in result.grades if g.status == "wrong"}
+    assert set(wrong) == {"w_{6}^{+}", "w_{8}^{+}", "\\frac{\\partial net_{o1}}{\\partial out_{h1}}"}
+    assert wrong["w_{6}^{+}"].expected == pytest.approx(0.408666186, abs=5e-10)
+    assert result.diagnoses[wrong["w_{6}^{+}"].answer].cause == "two adjacent digits transposed"
+    other = result.diagnoses[wrong["\\frac{\\partial net_{o1}}{\\partial out_{h1}}"].answer]
+    assert other.cause == "the value of another quantity" and other.other.label == \
+        "\\frac{\\partial E_{o1}}{\\partial out_{h1}}"
+    assert result.summary["unknown"] == 0 and result.summary["correct"] + result.summary["rounding"] == 14
+    assert {g.answer.record.label for g in result.grades if g.status != "wrong"} >= {"w_{5}^{+}", "w_{7}^{+}"}
+
+
+def snapshot(name: str, text: str) -> None:
+    """output/check/ holds committed reports, shown in the README; SYMBACKPROP_UPDATE_SNAPSHOTS=1 rewrites them."""
+    path = ROOT / "output" / "check" / name
+    if os.environ.get("SYMBACKPROP_UPDATE_SNAPSHOTS") == "1":
+        path.write_text(text, encoding="utf-8")
+    assert path.read_text(encoding="utf-8") == text, f"{path} is out of date; see README (Development)"
+
+
+@pytest.mark.parametrize("fmt", ["text", "md", "json"])
+def test_report_snapshots(mazur, fmt):
+    suffix = {"text": "txt", "md": "md", "json": "json"}[fmt]
+    snapshot(f"seed003.{suffix}", REPORTS[fmt](mazur.check(ROOT / "tests" / "answers" / "seed003.yaml")))
+
+
+def test_class_gradebook_snapshot(monkeypatch, capsys, tmp_path):
+    """tests/answers/class: six sheets written by tests/students.py, one unreadable."""
+    monkeypatch.chdir(ROOT)
+    gradebook = tmp_path / "gradebook.csv"
+    assert main(["check", "mazur", "tests/answers/class", "--gradebook", str(gradebook)]) == 2
+    snapshot("class.txt", capsys.readouterr().out)
+    snapshot("gradebook.csv", gradebook.read_text(encoding="utf-8"))
