@@ -210,6 +210,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.gradebook and Path(args.gradebook).suffix.lower() not in (".csv", ".json"):
         raise SpecError(f"gradebook: expected a file name ending in .csv or .json, found {args.gradebook!r}")
     grader = Grader(solve(args.spec, notation=args.notation))
+    grader.names.resolve(options["aliases"])  # a bad --alias is the command's mistake, not each sheet's
     if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
         from .grading.reports import REPORTS, report_text
 

@@ -109,7 +109,7 @@ class Names:
         ``aliases``: the sheet's own names, name -> one of our labels. From pair ``updates_from``
         on, a parameter's bare name stands for its updated value (sheet.equation_answers)."""
         flip = CONVENTIONS[convention] < 0
-        own = self._aliases(aliases or {})
+        own = self.resolve(aliases or {})
         keys: dict = {}
         suggested: dict = {}
         answers: list[Answer] = []
@@ -127,7 +127,7 @@ class Names:
             answers.append(Answer(label, given, record, suggested.get(key, ()), sign))
         return answers
 
-    def _aliases(self, aliases: dict[str, str]) -> dict[str, str]:
+    def resolve(self, aliases: dict[str, str]) -> dict[str, str]:
         """Each alias's key -> the key of the label it names, which must be one of ours."""
         resolved = {}
         for name, label in aliases.items():
