@@ -209,6 +209,8 @@ def run_check(args: argparse.Namespace) -> int:
     options = {"tolerance": tolerance(args.tolerance), "delta": args.delta, "aliases": dict(args.alias)}
     if args.gradebook and Path(args.gradebook).suffix.lower() not in (".csv", ".json"):
         raise SpecError(f"gradebook: expected a file name ending in .csv or .json, found {args.gradebook!r}")
+    if args.gradebook and not Path(args.gradebook).parent.is_dir():
+        raise SpecError(f"gradebook: the folder {str(Path(args.gradebook).parent)!r} does not exist")
     grader = Grader(solve(args.spec, notation=args.notation))
     grader.names.resolve(options["aliases"])  # a bad --alias is the command's mistake, not each sheet's
     if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
@@ -225,7 +227,7 @@ def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
     from .grading.classroom import CLASS_REPORTS, GRADEBOOKS, exit_status, grade_class, sheets_in
     from .present.output import write_files
 
-    rows = grade_class(grader, sheets_in(args.answers), args.score, _progress_bar("grading", "sheet"), **options)
+    rows = grade_class(grader, sheets_in(args.answers, args.gradebook), args.score, _progress_bar("grading", "sheet"), **options)
     if args.gradebook:
         path = Path(args.gradebook)
         write_files(path.parent, {path.name: GRADEBOOKS[path.suffix.lower()](rows).encode("utf-8")})

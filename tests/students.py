@@ -21,6 +21,7 @@ CAUSES = {
     "no_rate": "learning rate left out",
     "out_slope": "out used in place of the activation's derivative (out for out(1 - out))",
     "swap_path": "two weights' indices swapped in a hidden path (w_jk used for w_kj)",
+    "swap_forward": "two weights' indices swapped in the forward pass (w_jk used for w_kj)",
     "half_dropped": "the 1/2 of the squared error dropped",
     "half_added": "a 1/2 added to the squared error (or its 2 dropped)",
     "one_output": "a hidden neuron's error summed over one output only",
@@ -87,7 +88,10 @@ class Student:
             out_h.append(self.write(("out", 1, j, None), _sigmoid(net_h[-1])))
         net_o, out_o = [], []
         for j, row in enumerate(w2, start=1):
-            net_o.append(self.write(("net", 2, j, None), sum(w * a for w, a in zip(row, out_h)) + b2))
+            transposed = m == "swap_forward" and j == 1  # W2 read as its transpose: w_kj for w_jk
+            weights = [w2[k][j - 1] for k in range(len(out_h))] if transposed else row
+            net_o.append(self.write(("net", 2, j, None), sum(w * a for w, a in zip(weights, out_h)) + b2,
+                                    always=transposed, plant=m if transposed else None))
             out_o.append(self.write(("out", 2, j, None), _sigmoid(net_o[-1])))
         terms = [self.write(("term", 2, j, None), Decimal("0.5") * (t[j - 1] - o) ** 2)
                  for j, o in enumerate(out_o, start=1)]

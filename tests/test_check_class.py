@@ -258,3 +258,67 @@ def test_class_gradebook_snapshot(monkeypatch, capsys, tmp_path):
     assert main(["check", "mazur", "tests/answers/class", "--gradebook", str(gradebook)]) == 2
     snapshot("class.txt", capsys.readouterr().out)
     snapshot("gradebook.csv", gradebook.read_text(encoding="utf-8"))
+
+
+def test_digits_past_a_floats_resolution_are_not_judged(mazur):
+    """Values pasted with 15 to 17 significant digits (a spreadsheet, labels --format json) are right."""
+    result = mazur.check({"net_o1": "1.10590596705977", "out_h1": "0.593269992107187",
+                          "w5+": "0.35891647971788465", "dE/dw5": "0.08216704056423078"})
+    assert [g.status for g in result.grades] == ["correct"] * 4
+    assert mazur.check({"out_h1": "0.593269992107287"}).grades[0].status == "wrong"  # the 13th digit is judged
+
+
+def test_labels_as_the_terminal_report_prints_them(mazur):
+    result = mazur.check({"∂E_total/∂w₅": "0.0822", "w₅⁺": "0.3589", "w⁺₅": "0.3589", "Δw₅": "-0.0411",
+                          "out_o1⁺": "0.7421", "w_5^{new}": "0.3589", "w_{5,new}": "0.3589", "i₁": "0.05"})
+    assert [g.status for g in result.grades] == ["correct"] * 8
+    nielsen = Grader(symbackprop.solve("mazur", notation="nielsen"))
+    assert [g.status for g in nielsen.check({"∂C/∂w²₁₁": "0.0822", "w²₁₁⁺": "0.3589"}).grades] == ["correct"] * 2
+
+
+@pytest.mark.parametrize("number", ["1e999999999", "1.5 \\times 10^{999999999}", "-1e-999999999"])
+def test_numbers_past_a_floats_range_are_wrong_not_a_crash(tmp_path, capsys, number):
+    sheet = write(tmp_path, "s.md", f"$$ out_{{h1}} = {number} $$\n")
+    assert main(["check", "mazur", str(sheet)]) == 1
+    out, err = capsys.readouterr()
+    assert "1 wrong answer." in out and err == ""
+
+
+def test_a_value_that_follows_from_a_wrong_one_is_consequential_not_cut_off(mazur):
+    """σ(1.1057) = 0.75133 rounds to 0.7513, which is also 0.751365 cut off; the sheet cuts nothing
+    else off, so the value follows from the wrong net input."""
+    assert [(g.status, g.note) for g in mazur.check({"net_o1": "1.1057", "out_o1": "0.7513"}).grades] == \
+        [("wrong", ""), ("consequential", "follows from your wrong answer")]
+    cutting = mazur.check({"out_h1": "0.5932", "net_o1": "1.1057", "out_o1": "0.7513"})
+    assert [g.status for g in cutting.grades] == ["rounding", "wrong", "rounding"]
+
+
+def test_the_sign_cause_in_the_sheets_own_convention(mazur):
+    result = mazur.check({"delta": "target-minus-output", "out_o1": "0.7514", "\\delta_{o1}": "0.1385"})
+    wrong = result.first_wrong
+    assert wrong.expected == pytest.approx(-0.138498562, abs=1e-9)
+    assert result.diagnoses[wrong.answer].cause == "sign flipped: (o - t) where (t - o) belongs"
+    assert "Correct derivation (of −δ" in report_text(result)
+
+
+def test_equations_print_with_their_brackets():
+    assert plain("out_{o1} = \\frac{1}{1 + e^{- net_{o1}}} = 0.7514") == "out_o1 = 1/(1 + e^(- net_o1)) = 0.7514"
+    assert plain("- \\eta \\cdot \\frac{\\partial E_{total}}{\\partial w_{5}}") == "- η·∂E_total/∂w₅"
+
+
+def test_a_class_run_twice_into_its_own_folder(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    write(folder, "a.yaml", "w5+: '0.3589'\n")
+    write(folder, "b.yaml", "w5+: '0.4411'\n")
+    for gradebook in ("grades.csv", "grades.json", "other.csv"):
+        assert main(["check", "mazur", str(folder), str(folder / "a.yaml"), "--gradebook", str(folder / gradebook)]) == 1
+        assert capsys.readouterr().out.startswith("2 sheets: 1 without mistakes, 1 with wrong answers.")
+    assert main(["check", "mazur", str(folder), "--gradebook", str(tmp_path / "missing" / "g.csv")]) == 2
+    assert "does not exist" in capsys.readouterr().err and not (tmp_path / "missing").exists()
+
+
+def test_an_alias_may_not_rename_a_label(tmp_path, capsys):
+    sheet = write(tmp_path, "s.yaml", "out_h2: '0.5969'\n")
+    assert main(["check", "mazur", str(sheet), "--alias", "out_h2=out_h1"]) == 2
+    assert "already a label" in capsys.readouterr().err

@@ -56,3 +56,5 @@ def test_mistake_free_sheets_are_clean(tmp_path, digits, style, compact):
     _, result = graded(tmp_path, None, digits, style, compact, markdown=compact)
     assert result.exit_status == 0, [(g.answer.record.label, g.answer.given, g.expected)
                                      for g in result.grades if g.status == "wrong"]
+    if style != "truncate":  # a student who rounds is never told they cut a number off
+        assert not [g.answer.label for g in result.grades if "cut off" in g.note]

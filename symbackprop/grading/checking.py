@@ -84,7 +84,7 @@ class Grader:
         convention = sheet.delta or delta or GRADIENT
         answered = self.names.match(sheet.pairs, convention, {**(aliases or {}), **sheet.aliases}, sheet.updates_from)
         grades = grade(self.plan, answered, policy)
-        diagnoses = diagnose_all(self.plan, answered, [g.answer for g in grades if g.status == "wrong"])
+        diagnoses = diagnose_all(self.plan, answered, [g.answer for g in grades if g.status == "wrong"], convention)
         given = {id(a.record) for a in answered}
         missing = tuple(r for r in self.records if id(r) not in given and r.quantity not in OPTIONAL)
         first = next((g for g in grades if g.status == "wrong"), None)

@@ -13,6 +13,7 @@ import io
 import json
 import multiprocessing
 import os
+import re
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -26,23 +27,38 @@ COLUMNS = ("sheet", "correct", "rounding", "consequential", "wrong", "unknown", 
 #: value that follows correctly from the student's own wrong one, as most exam boards do.
 SCORES = {"ecf": ("correct", "rounding", "consequential"), "strict": ("correct", "rounding")}
 SHEET_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".csv", ".md", ".markdown", ".tex", ".txt")
+#: How a gradebook this module wrote begins (CSV, JSON), spaces aside
+_GRADEBOOK_STARTS = (",".join(COLUMNS), '[{"sheet":')
+_SPACES = re.compile(r"\s+")
 _PARALLEL_FROM = 4  # fewer sheets than this are graded in this process: a fork costs more than they do
 _grader: Grader | None = None  # the forked workers' grader
 _options: dict = {}
 
 
-def sheets_in(paths: Iterable[str | Path]) -> list[Path]:
-    """The sheets named, a folder standing for the sheets directly in it (by name, sorted)."""
-    found = []
+def sheets_in(paths: Iterable[str | Path], gradebook: str | Path | None = None) -> list[Path]:
+    """The sheets named, each once, a folder standing for the sheets directly in it (by name); not
+    the gradebook being written, nor a gradebook an earlier run left in the folder."""
+    skip = {Path(gradebook).resolve()} if gradebook else set()
+    found: dict = {}
     for path in map(Path, paths):
         if path.is_dir():
-            inside = sorted(p for p in path.iterdir() if p.suffix.lower() in SHEET_SUFFIXES and p.is_file())
+            inside = sorted(p for p in path.iterdir() if p.suffix.lower() in SHEET_SUFFIXES and p.is_file()
+                            and not _is_gradebook(p))
             if not inside:
                 raise SpecError(f"{path}: no answer sheets in this folder ({', '.join(SHEET_SUFFIXES)})")
-            found += inside
         else:
-            found.append(path)
-    return found
+            inside = [path]
+        for sheet in inside:
+            found.setdefault(sheet.resolve(), sheet)
+    return [sheet for resolved, sheet in found.items() if resolved not in skip]
+
+
+def _is_gradebook(path: Path) -> bool:
+    if path.suffix.lower() not in (".csv", ".json"):
+        return False
+    with open(path, "rb") as stream:
+        start = stream.read(len(_GRADEBOOK_STARTS[0]) + 40).decode("utf-8", "replace")
+    return any(_SPACES.sub("", start).startswith(mark) for mark in _GRADEBOOK_STARTS)
 
 
 def row(sheet: str, result: CheckResult | None, score: str, error: str = "") -> dict:

@@ -28,6 +28,9 @@ from .naming import Answer
 from ..solution import Solution
 
 NO_KNOWN_CAUSE = "no known cause"
+SIGN_FLIPPED = "sign flipped: (t - o) where -(t - o) belongs"
+#: A cause as a sheet in another sign convention of δ (naming.CONVENTIONS) says it.
+IN_CONVENTION = {("target-minus-output", SIGN_FLIPPED): "sign flipped: (o - t) where (t - o) belongs"}
 
 
 @dataclass(frozen=True)
@@ -112,12 +115,15 @@ def _out_for_slope(record, form):
     return record.step.lhs.expr if _kind(record) == "slope" else form
 
 
-def _swapped_path_weights(record, form):
-    """A hidden path's weight read with its indices exchanged (w_mj as w_jm)."""
-    if _kind(record) not in ("path", "contribution", "grad_out_hidden"):
-        return form
-    return form.xreplace({s: symbol(replace(s.quantity, to=s.quantity.source, source=s.quantity.to))
-                          for s in form.free_symbols if kind_of(s) == "weight" and s.quantity.source is not None})
+def _swapped_weights(roles: tuple[str, ...]) -> Callable:
+    """Weights read with their indices exchanged (w_mj as w_jm) in the steps of ``roles``: a weight
+    matrix used transposed."""
+    def rewrite(record, form):
+        if _kind(record) not in roles:
+            return form
+        return form.xreplace({s: symbol(replace(s.quantity, to=s.quantity.source, source=s.quantity.to))
+                              for s in form.free_symbols if kind_of(s) == "weight" and s.quantity.source is not None})
+    return rewrite
 
 
 def _updated_path_weights(record, form):
@@ -136,10 +142,12 @@ REWRITES: list[tuple[str, Callable]] = [
     ("update added instead of subtracted", _update(+1, with_rate=True)),
     ("learning rate left out", _update(-1, with_rate=False)),
     ("out used in place of the activation's derivative (out for out(1 - out))", _out_for_slope),
-    ("two weights' indices swapped in a hidden path (w_jk used for w_kj)", _swapped_path_weights),
+    ("two weights' indices swapped in a hidden path (w_jk used for w_kj)",
+     _swapped_weights(("path", "contribution", "grad_out_hidden"))),
+    ("two weights' indices swapped in the forward pass (w_jk used for w_kj)", _swapped_weights(("net",))),
 ]
 SQUARED_LOSS_REWRITES: list[tuple[str, Callable]] = [
-    ("sign flipped: (t - o) where -(t - o) belongs", _scaled(("grad_out_output",), -1)),
+    (SIGN_FLIPPED, _scaled(("grad_out_output",), -1)),
     ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term", "error"), 2)),
     ("a 1/2 added to the squared error (or its 2 dropped)",
      _scaled(("grad_out_output", "term", "error"), sp.Rational(1, 2))),
@@ -158,6 +166,7 @@ MAX_DIAGNOSED = 2000
 MAX_REPLAYED_STEPS = 100_000
 NOT_DIAGNOSED = f"not diagnosed: the sheet has more than {MAX_DIAGNOSED} different wrong numbers"
 NOT_ALL_TRIED = "no known cause among those tried: the network is too large to replay every one"
+_FLOAT_EXPONENT = 300  # a number beyond a float's range is no other quantity's value
 _HAND_DIGITS = 20  # a number longer than this was not copied by hand: no digit slip to look for
 
 
@@ -173,16 +182,17 @@ def _rewrites(solution: Solution) -> list[tuple[str, Callable]]:
             + [(ONE_OUTPUT, _one_output(m)) for m in range(max(solution.spec.widths))])
 
 
-def diagnose_all(plan: Plan, answers: list[Answer], wrong: list[Answer]) -> dict[Answer, Diagnosis]:
-    """Each wrong answer's diagnosis; the same number for the same quantity is diagnosed once, and
-    at most MAX_DIAGNOSED numbers are."""
+def diagnose_all(plan: Plan, answers: list[Answer], wrong: list[Answer], convention: str = "gradient") -> dict:
+    """Each wrong answer's diagnosis (Answer -> Diagnosis), its cause said in the sheet's sign
+    convention of δ; the same number for the same quantity is diagnosed once, and at most
+    MAX_DIAGNOSED numbers are."""
     diagnoser = _Diagnoser(plan, answers, [a.record for a in wrong])
     by_number: dict = {}
     for answer in wrong:
         key = (id(answer.record), answer.number)
         if key not in by_number:
-            by_number[key] = diagnoser.diagnose(answer) if len(by_number) < MAX_DIAGNOSED else \
-                Diagnosis(NOT_DIAGNOSED, None)
+            found = diagnoser.diagnose(answer) if len(by_number) < MAX_DIAGNOSED else Diagnosis(NOT_DIAGNOSED, None)
+            by_number[key] = replace(found, cause=IN_CONVENTION.get((convention, found.cause), found.cause))
     return {answer: by_number[(id(answer.record), answer.number)] for answer in wrong}
 
 
@@ -234,14 +244,18 @@ class _Diagnoser:
 
     def _other_quantity(self, number: Written, target: Record) -> Record | None:
         """The quantity nearest the target (in document order) whose value the number is, rounded or
-        cut off: a value copied into the wrong line, or written under the wrong label."""
+        cut off, exactly or as the student's own numbers give it: a value copied into the wrong line,
+        or written under the wrong label, or a step computed for a neighbouring quantity."""
+        if abs(number.number.adjusted()) > _FLOAT_EXPONENT:
+            return None
         if self._by_value is None:
-            self._by_value = sorted((r.value, i) for i, r in enumerate(self.plan.records) if math.isfinite(r.value))
+            values = [(r.value, i) for i, r in enumerate(self.plan.records)]
+            values += [(v, self.position[key]) for key, found in self.plain.items() for v in found]
+            self._by_value = sorted((v, i) for v, i in values if math.isfinite(v))
         low, high = float(number.number - number.unit), float(number.number + number.unit)
         start = bisect.bisect_left(self._by_value, (low, -1))
         found = [i for v, i in itertools.takewhile(lambda item: item[0] <= high, self._by_value[start:])
-                 if (number.rounds(to_decimal(v)) or number.truncates(to_decimal(v)))
-                 and self.plan.records[i] is not target]
+                 if number.matches(to_decimal(v)) and self.plan.records[i] is not target]
         here = self.position[id(target)]
         return self.plan.records[min(found, key=lambda i: abs(i - here))] if found else None
 

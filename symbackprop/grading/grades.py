@@ -55,14 +55,15 @@ class Way:
 def ways_of(answers: list[Answer]) -> list[Way]:
     """Exactly, and by hand at each number of decimals written; cut off only if the sheet cuts a
     number off somewhere (each way explains more numbers, so it needs evidence)."""
-    digits, cuts_off = set(), False
-    for answer in answers:
-        if answer.record is not None:
-            number, exact = written(answer.number), to_decimal(answer.record.value)
-            digits.add(min(max(number.places, 0), MAX_HAND_DIGITS))
-            cuts_off = cuts_off or (number.truncates(exact) and not number.rounds(exact))
-    styles = (ROUNDED, CUT_OFF) if cuts_off else (ROUNDED,)
+    digits = {min(max(written(a.number).places, 0), MAX_HAND_DIGITS) for a in answers if a.record is not None}
+    styles = (ROUNDED, CUT_OFF) if _cut_off(answers) else (ROUNDED,)
     return [Way()] + [Way(k, style) for style in styles for k in sorted(digits)]
+
+
+def _cut_off(answers: list[Answer]) -> set[str]:
+    """The numbers of the sheet that are their exact value cut off, not rounded."""
+    return {a.number for a in answers if a.record is not None and written(a.number).truncates(to_decimal(a.record.value))
+            and not written(a.number).rounds(to_decimal(a.record.value))}
 
 
 def grade(plan: Plan, answers: list[Answer], policy: Tolerance = DIGITS) -> list[Grade]:
@@ -71,7 +72,7 @@ def grade(plan: Plan, answers: list[Answer], policy: Tolerance = DIGITS) -> list
     for answer in answers:
         if answer.record is not None:
             by_record.setdefault(id(answer.record), []).append(answer)
-    ways = ways_of(answers)
+    ways, cut = ways_of(answers), _cut_off(answers)
     replays = [(way, way.replay(plan)) for way in ways]
     grades = []
     for record in plan.records:
@@ -82,7 +83,8 @@ def grade(plan: Plan, answers: list[Answer], policy: Tolerance = DIGITS) -> list
         exact, judged = to_decimal(record.value), {}  # the same number given twice is graded once
         for answer in by_record[id(record)]:
             if answer.number not in judged:
-                judged[answer.number] = _judge(written(answer.number), exact, candidates, policy)
+                elsewhere = bool(cut - {answer.number})  # the sheet cuts off other numbers than this one
+                judged[answer.number] = _judge(written(answer.number), exact, candidates, policy, elsewhere)
             status, note, origin = judged[answer.number]
             grades.append(Grade(answer, status, answer.sign * record.value, note, origin))
         last = grades[-1]  # the student's last number for it is what they carry on with
@@ -93,19 +95,32 @@ def grade(plan: Plan, answers: list[Answer], policy: Tolerance = DIGITS) -> list
     return grades
 
 
-def _judge(number: Written, exact, candidates: list, policy: Tolerance) -> tuple[str, str, Record | None]:
-    """(status, note, origin): against the exact value, then against every replayed path."""
+def _judge(number: Written, exact, candidates: list, policy: Tolerance,
+           cuts_off: bool) -> tuple[str, str, Record | None]:
+    """(status, note, origin): against the exact value, then against every replayed path. A value the
+    student's own right numbers give, rounded as the student rounds, is said to be that; a value that
+    is the exact one cut off is said to be cut off, unless it also follows from a wrong answer on a
+    sheet that cuts nothing else off (then it is consequential)."""
     if policy.accepts(number, exact) or (policy is DIGITS and number.rounds(exact)):
         return "correct", "", None
     if number.rounds(exact):
         return "rounding", f"the exact value to {number.places} decimals, fewer digits than {policy.name} asks for", None
-    if number.truncates(exact):
-        return "rounding", f"cut off at {number.places} decimals, not rounded", None
+    own, follows, other = None, None, None
     for value, origin, spread, way in candidates:
         value = to_decimal(value)
         # the spread only for values after a wrong one: a right value has the exact one to match
         if number.matches(value) or policy(number, value) or (origin is not None and number.within(value, spread)):
             if origin is not None:
-                return "consequential", "follows from your wrong answer", origin
-            return "rounding", way.note, None
+                follows = follows or origin
+            else:
+                other = other or way
+                own = own or (way if number.rounds(value) else None)
+    if own is not None:
+        return "rounding", own.note, None
+    if number.truncates(exact) and (cuts_off or follows is None):
+        return "rounding", f"cut off at {number.places} decimals, not rounded", None
+    if follows is not None:
+        return "consequential", "follows from your wrong answer", follows
+    if other is not None:
+        return "rounding", other.note, None
     return "wrong", "", None

@@ -48,12 +48,30 @@ class Answer:
         return self.given[1:] if self.given.startswith("-") else "-" + self.given.removeprefix("+")
 
 
+_NEW = re.compile(r"\^\{?(?:new|t\s*\+\s*1)\}?|\s*\((?:new)\)|,\s*new(?=\})|_\{?new\}?")
+_UPDATE_FIRST = re.compile(r"\^\{?\+\}?_(\{[^{}]*\}|\w)")
+_SUBSCRIPTS = re.compile("[₀₁₂₃₄₅₆₇₈₉₊₋₍₎]+")
+_SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾]+")
+_SCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋₍₎⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾", "0123456789+-()0123456789-()")
+
+
+def _unicode_scripts(text: str) -> str:
+    """w₅⁺ and w²₁₁ (as the terminal report prints labels) as w_{5}^{+} and w^{2}_{11}."""
+    text = _SUBSCRIPTS.sub(lambda m: "_{" + m.group().translate(_SCRIPT_DIGITS) + "}", text)
+    text = _SUPERSCRIPTS.sub(lambda m: "^{" + m.group().translate(_SCRIPT_DIGITS) + "}", text)
+    return text.replace("⁺", "^{+}")
+
+
 def canonical(label: str) -> str:
     """A key that two spellings of the same label share (see the module docstring)."""
+    if not label.isascii():
+        label = _unicode_scripts(label)
     text = _CHANGE.sub(CHANGE, label).replace("Δ", CHANGE)  # Δ is not δ, whatever the case
     text = text.replace("∂", "\\partial ").replace("δ", "\\delta ").replace("η", "\\eta ")
     text = re.sub(r"\\[dt]frac\b", r"\\frac", text)
     text = re.sub(r"\}\s+\{", "}{", text)
+    text = _NEW.sub("^{+}", text)  # an update: w_5^{new}, w_5^{t+1}, w_5(new), w_{5,new}
+    text = _UPDATE_FIRST.sub(r"_\1^{+}", text)  # w^{+}_{5} as w_{5}^{+}
     text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
     # z_1^1 and z^1_1 print the same: superscript first
     text = re.sub(r"_(\{[^{}]*\}|\w)\^(\{[^{}]*\}|\w)", r"^\2_\1", text)
@@ -136,7 +154,11 @@ class Names:
                 closest = self.closest(key) if key is not None else ()
                 hint = f" (closest: {', '.join(closest)})" if closest else ""
                 raise SpecError(f"aliases: {name}: {label!r} is not a label of this solution{hint}")
-            resolved[canonical(name)] = key
+            own = canonical(name)
+            if own in self.records and own != key:
+                raise SpecError(f"aliases: {name} is already a label of this solution "
+                                f"({self.records[own].label}); an alias may not rename it")
+            resolved[own] = key
         return resolved
 
     def closest(self, key: str, n: int = 3) -> tuple[str, ...]:

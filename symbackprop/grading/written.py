@@ -27,6 +27,9 @@ _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOper
 _NEAR = Context(prec=30, Emax=MAX_EMAX, Emin=MIN_EMIN, traps=[InvalidOperation])
 _HAIR = Decimal("1e-9")  # beyond half a unit of the last digit, forgiving the float's last bits
 FLOAT_DIGITS = 14  # significant digits a float's value is read with: past its arithmetic's noise
+#: A value is known to about FLOAT_DIGITS significant digits, so a number written with more is
+#: judged to FLOAT_DIGITS - 1 of them: digits a float cannot resolve are not graded.
+_RESOLVED = Decimal(1).scaleb(1 - FLOAT_DIGITS)
 
 
 class Written:
@@ -41,7 +44,7 @@ class Written:
         self.significant = len(digits) if number else 1
         half, self.unit = Decimal((0, (5,), exponent - 1)), Decimal((0, (1,), exponent))
         self._low, self._high = _EXACT.subtract(number, half), _EXACT.add(number, half)
-        self._hair = _EXACT.multiply(half, _HAIR)
+        self._hair = max(_EXACT.multiply(half, _HAIR), _NEAR.multiply(number.copy_abs(), _RESOLVED))
 
     def rounds(self, value: Decimal | None) -> bool:
         """Is the number ``value`` rounded to the digits written? Within half a unit of the last digit
