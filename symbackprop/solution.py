@@ -14,7 +14,7 @@ from typing import Callable
 from .model.defaults import PRECISION_RANGE
 from .engine.derive import Derivation, derive
 from .engine.matrix import MatrixForm, matrix_form
-from .errors import DivergenceError, SpecError
+from .errors import DivergenceError, SpecError, VerificationError
 from .engine.network import SymbolicNetwork
 from .oracle.numeric import NumericNetwork, Reference
 from .model.spec import Spec, load_spec, validate
@@ -44,6 +44,34 @@ class Solution:
     def shown(self) -> Derivation:
         """The derivation a document shows: the carried one if asked for, else the exact one."""
         return self.carried or self.derivation
+
+    def outputs(self, parameters: tuple[float, ...] | None = None) -> list[list[float]]:
+        """Each sample's outputs at ``parameters`` (SymbolicNetwork.parameters order; default: the
+        spec's), computed by the independent numeric engine; the error they give at the end of
+        training must be the one training recorded (a VerificationError otherwise)."""
+        numeric, training = NumericNetwork(self.spec), self.training
+        state = numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state()
+        recorded = {id(training.final): training.history[-1]}  # the history has the error at these
+        if self.spec.mode == "batch":
+            recorded[id(training.updated)] = training.history[1]
+        if id(parameters) in recorded:
+            error, expected = numeric.error(state), recorded[id(parameters)]
+            if abs(error - expected) > 1e-9 * max(abs(error), abs(expected)) + 1e-300:
+                raise VerificationError(f"the outputs at the trained parameters give the error {error!r}, "
+                                        f"training recorded {expected!r}")
+        return [numeric.forward(state, inputs)[1][-1] for inputs, _ in numeric.samples]
+
+    def __repr__(self) -> str:
+        """One line: a notebook shows the worked solution itself (_repr_markdown_)."""
+        spec, history = self.spec, self.training.history
+        shape = "-".join(map(str, spec.widths))
+        return (f"<Solution {spec.name}: {shape}, {spec.loss}, {spec.iterations} iteration"
+                f"{'s' if spec.iterations != 1 else ''}, error {history[0]:.9g} -> {history[-1]:.9g}>")
+
+    def _repr_markdown_(self) -> str:
+        from .present.rendering import render
+
+        return render(self, "md")
 
 
 def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, progress: Callable | None = None,
@@ -104,4 +132,6 @@ def _spec_fields(spec: Spec) -> dict:
     }
     if spec.title is not None:
         fields["title"] = spec.title
+    if spec.notes:
+        fields["notes"] = "\n\n".join(spec.notes)
     return fields

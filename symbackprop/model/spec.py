@@ -9,6 +9,7 @@ written as text go through :class:`fractions.Fraction`, which only parses.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import unicodedata
 from dataclasses import dataclass, replace
@@ -46,8 +47,9 @@ CHOICES = {
 
 TOP_LEVEL_FIELDS = {
     "name", "title", "notation", "inputs", "targets", "samples", "layers", "loss", "reduction",
-    "mode", "learning_rate", "update_biases", "hidden_deltas", "iterations",
+    "mode", "learning_rate", "update_biases", "hidden_deltas", "iterations", "notes",
 }
+MAX_NOTES_CHARS = 5000  # a few paragraphs of remarks; a longer text belongs in the document around it
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,7 @@ class Spec:
     hidden_deltas: str
     iterations: int
     source: str | None = None  # the file it was read from, which output.py never writes over
+    notes: tuple[str, ...] = ()  # the spec's remarks, one text per paragraph, printed after the given values
 
     @property
     def widths(self) -> tuple[int, ...]:
@@ -169,6 +172,7 @@ def validate(data: dict, default_name: str = "network") -> Spec:
         update_biases=_flag(data, "update_biases", True),
         hidden_deltas=_choice(data, "hidden_deltas", CHOICES["hidden_deltas"], "original"),
         iterations=_iterations(data),
+        notes=_notes(data),
     )
     _check_rules(spec, "samples" in data)
     _check_size(spec)
@@ -358,6 +362,19 @@ def _text(data: dict, field: str, default: str | None) -> str | None:
         raise SpecError(f"{field}: contains the control character U+{ord(control):04X}, which no document can "
                         f"show; remove it")
     return text
+
+
+def _notes(data: dict) -> tuple[str, ...]:
+    """Free text in paragraphs (separated by blank lines), each checked as a title is."""
+    value = data.get("notes")
+    if value is None:
+        return ()
+    if isinstance(value, str) and len(value) > MAX_NOTES_CHARS:
+        raise SpecError(f"notes: expected at most {MAX_NOTES_CHARS} characters, found {len(value)}")
+    if not isinstance(value, str):
+        raise SpecError(f"notes: expected a text, found {describe(value)}")
+    paragraphs = [p for p in re.split(r"\n\s*\n", value) if p.strip()]
+    return tuple(_text({"notes": p}, "notes", None) for p in paragraphs)
 
 
 def _name(data: dict, default: str) -> str:

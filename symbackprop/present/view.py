@@ -18,6 +18,8 @@ from ..model.rules import ACTIVATIONS
 from ..solution import Solution
 from .printing import Equation, SolutionPrinter
 
+MAX_INPUTS_SHOWN = 4  # the outputs table names a sample by its inputs up to this many
+
 LOSS_WORDS = {
     "half_sse": "half the sum of squared errors",
     "sse": "the sum of squared errors",
@@ -57,6 +59,7 @@ class ViewBuilder:
             "carry_digits": derivation.digits,
             "name": spec.name,
             "title": spec.title,
+            "notes": list(spec.notes),
             "symbolic": self.symbolic,
             "several_samples": len(spec.samples) > 1,
             "has_biases": any(layer.bias is not None for layer in spec.layers),
@@ -74,6 +77,7 @@ class ViewBuilder:
             "backward": [self.backward_layer(layer) for layer in derivation.backward],
             "parameters": self.parameter_table(),
             "history": self.history(),
+            "outputs": None if self.symbolic else self.outputs_table(),
             "verification": self.verification(),
             "form": self.form,
             "matrix": self.matrix() if self.form in ("matrix", "both") else None,
@@ -245,6 +249,23 @@ class ViewBuilder:
         """The error before training, after the first few iterations, at powers of ten, and at the end."""
         history = self.solution.training.history
         return [(i, self.number(history[i])) for i in shown_iterations(len(history) - 1)]
+
+    def outputs_table(self) -> dict:
+        """Every sample's outputs against its targets before and after training (for XOR, the truth
+        table the network learned): a row per output, the sample's inputs on its first row."""
+        solution, depth = self.solution, self.network.depth
+        before, after = solution.outputs(), solution.outputs(solution.training.final)
+        rows = []
+        for s, (sample, b, a) in enumerate(zip(solution.spec.samples, before, after), start=1):
+            for j, (target, old, new) in enumerate(zip(sample.targets, b, a), start=1):
+                first = j == 1
+                rows.append({"sample": s if first else "",
+                             "inputs": ", ".join(self.number(v) for v in sample.inputs) if first else "",
+                             "label": self.latex(self.network.out(depth, j, s)), "target": self.number(target),
+                             "before": self.number(old), "after": self.number(new)})
+        # the inputs identify a sample (XOR's truth table) while they are few; else the given values do
+        return {"iterations": solution.spec.iterations, "rows": rows,
+                "show_inputs": len(solution.spec.samples[0].inputs) <= MAX_INPUTS_SHOWN}
 
     def verification(self) -> dict:
         verification = self.solution.verification

@@ -1,0 +1,61 @@
+"""What the documents say beyond the derivation: the spec's notes, the outputs against the targets
+before and after training, lecture notes beside (never over) the worked solution, and the LaTeX
+layer table (issue 10)."""
+
+import pytest
+
+import symbackprop
+from symbackprop.cli import main
+
+
+def test_lecture_notes_never_replace_the_worked_solution(tmp_path):
+    solution = symbackprop.solve("mazur", iterations=1)
+    assert symbackprop.write(solution, ["md", "tex", "json"], tmp_path, symbolic=True) == \
+        [tmp_path / "mazur-symbolic.md", tmp_path / "mazur-symbolic.tex", tmp_path / "mazur-symbolic.json"]
+    assert symbackprop.write(solution, ["md"], tmp_path, symbolic=True, form="matrix") == \
+        [tmp_path / "mazur-matrix-symbolic.md"]
+    assert not (tmp_path / "mazur.md").exists()
+    assert main(["solve", "mazur", "--symbolic", "-o", str(tmp_path / "cli")]) == 0
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == ["mazur-symbolic.md", "mazur-symbolic.tex"]
+
+
+def test_notes_are_printed_after_the_given_values_and_escaped():
+    spec = {"inputs": [1], "targets": [0], "layers": [{"activation": "sigmoid", "weights": [[0.5]]}], "learning_rate": 0.5,
+            "iterations": 1, "notes": "First paragraph with $money$ & 50% off.\n\nSecond_one {here}."}
+    solution = symbackprop.solve(spec)
+    markdown, latex = symbackprop.render(solution, "md"), symbackprop.render(solution, "tex")
+    assert markdown.index("First paragraph with \\$money\\$ & 50% off.") < markdown.index("## 2. The rules used")
+    assert "\n\nSecond\\_one \\{here\\}." in markdown
+    assert "First paragraph with \\$money\\$ \\& 50\\% off." in latex and "Second\\_one \\{here\\}." in latex
+    mazur = symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
+    assert "Mazur's blog prints 0.291027924" in mazur
+
+
+@pytest.mark.parametrize("notes, message", [
+    (12, "notes: expected a text, found 12"),
+    ("x" * 5001, "notes: expected at most 5000 characters"),
+    ("bad \x07 bell", "notes: contains the control character U+0007"),
+])
+def test_bad_notes_are_bad_input(notes, message):
+    spec = {"inputs": [1], "targets": [0], "layers": [{"activation": "sigmoid", "weights": [[0.5]]}], "learning_rate": 0.5, "notes": notes}
+    with pytest.raises(symbackprop.SpecError, match=message.replace("+", r"\+")):
+        symbackprop.solve(spec)
+
+
+def test_outputs_against_targets_before_and_after_training():
+    """Mazur's outputs before training are his published 0.75136507 and 0.772928465; XOR's learned
+    outputs are its truth table."""
+    mazur = symbackprop.render(symbackprop.solve("mazur"), "md")
+    assert "| 1 | $0.05, 0.1$ | $out_{o1}$ | $0.01$ | $0.75136507$ | $0.01591362$ |" in mazur
+    assert "|  |  | $out_{o2}$ | $0.99$ | $0.772928465$ | $0.984064274$ |" in mazur
+    xor = symbackprop.solve("xor")
+    after = xor.outputs(xor.training.final)
+    assert [round(o[0]) for o in after] == [0, 1, 1, 0]
+    table = symbackprop.render(xor, "md").split("| sample | inputs | output | target | before | after |")[1]
+    assert table.startswith("\n|---:|---:|:---|---:|---:|---:|\n| 1 | $0, 0$ | $a_{20}^{(1)}$ | $0$ |")
+    assert "| sample | inputs | output |" not in symbackprop.render(xor, "md", symbolic=True)
+
+
+def test_latex_layer_table_names_the_role_in_brackets():
+    latex = symbackprop.render(symbackprop.solve("mazur", iterations=1), "tex")
+    assert "1 (hidden) & 2 & sigmoid" in latex and "2 (output) & 2 & sigmoid" in latex
