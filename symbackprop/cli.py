@@ -227,7 +227,8 @@ def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
     from .grading.classroom import CLASS_REPORTS, GRADEBOOKS, exit_status, grade_class, sheets_in
     from .present.output import write_files
 
-    rows = grade_class(grader, sheets_in(args.answers, args.gradebook), args.score, _progress_bar("grading", "sheet"), **options)
+    sheets = sheets_in(args.answers, [args.gradebook, args.spec])  # a spec in the folder is no sheet
+    rows = grade_class(grader, sheets, args.score, _progress_bar("grading", "sheet"), **options)
     if args.gradebook:
         path = Path(args.gradebook)
         write_files(path.parent, {path.name: GRADEBOOKS[path.suffix.lower()](rows).encode("utf-8")})

@@ -288,7 +288,7 @@ def test_a_value_that_follows_from_a_wrong_one_is_consequential_not_cut_off(mazu
     """σ(1.1057) = 0.75133 rounds to 0.7513, which is also 0.751365 cut off; the sheet cuts nothing
     else off, so the value follows from the wrong net input."""
     assert [(g.status, g.note) for g in mazur.check({"net_o1": "1.1057", "out_o1": "0.7513"}).grades] == \
-        [("wrong", ""), ("consequential", "follows from your wrong answer")]
+        [("wrong", "no known cause"), ("consequential", "follows from your wrong answer (net_{o1})")]
     cutting = mazur.check({"out_h1": "0.5932", "net_o1": "1.1057", "out_o1": "0.7513"})
     assert [g.status for g in cutting.grades] == ["rounding", "wrong", "rounding"]
 
@@ -322,3 +322,79 @@ def test_an_alias_may_not_rename_a_label(tmp_path, capsys):
     sheet = write(tmp_path, "s.yaml", "out_h2: '0.5969'\n")
     assert main(["check", "mazur", str(sheet), "--alias", "out_h2=out_h1"]) == 2
     assert "already a label" in capsys.readouterr().err
+
+
+def test_several_equations_on_a_line_and_remarks_after_a_number(tmp_path, mazur):
+    sheet = write(tmp_path, "s.tex", "\n\n".join([
+        "$out_{o1} = 0.7514 \\text{ and } out_{o2} = 0.7729$",
+        "$E_{o1} = 0.2748,\\ E_{o2} = 0.0236$",
+        "\\begin{align} net_{h1} &= 0.3775, & net_{h2} &= 0.3925 \\end{align}",
+        "$$ w_6^+ = 0.4087 \\text{ (rounded)} $$",
+        "$$ w_7^+ = 0.5113 \\; \\text{to 4 d.p.} $$",
+        "$$ w_1 := w_1 - \\eta \\cdot 0.00044 = 0.1498 $$",
+        "$$ f(x, y) = 3 $$"]))
+    result = mazur.check(sheet)
+    graded = {shown_label(g): g.status for g in result.grades}
+    assert graded == {"net_{h1}": "correct", "net_{h2}": "correct", "out_{o1}": "correct", "out_{o2}": "correct",
+                      "E_{o1}": "correct", "E_{o2}": "correct", "w_{6}^{+}": "correct", "w_{7}^{+}": "correct",
+                      "w_{1}^{+}": "correct", "f(x, y)": "unknown-label"}
+    course = Grader(symbackprop.solve("bce", iterations=1))
+    assert "z_{2,1}^{(1)}" in {r.label for r in course.records}  # a comma inside a label stays in it
+
+
+def shown_label(grade):
+    return grade.answer.named or (grade.answer.record.label if grade.answer.record else grade.answer.label)
+
+
+def test_updates_and_changes_as_people_write_them(mazur):
+    result = mazur.check({"w_{5}^{\\text{new}}": "0.3589", "w_{5,\\mathrm{new}}": "0.3589", "w_5^{(t+1)}": "0.3589",
+                          "w_6^{old}": "0.45", "Delta w5": "-0.0411", "DeltaW6": "-0.0413", "delta_o1": "0.1385"})
+    assert [(g.answer.record.quantity, g.status) for g in result.grades] == [
+        ("given", "correct"), ("delta", "correct"), ("change", "correct"), ("updated", "correct"),
+        ("updated", "correct"), ("updated", "correct"), ("change", "correct")]
+
+
+def test_a_spec_in_the_class_folder_is_not_a_sheet(tmp_path, capsys):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    spec = write(folder, "net.yaml", (ROOT / "symbackprop" / "examples" / "mazur.yaml").read_text())
+    write(folder, "a.yaml", "w5+: '0.3589'\n")
+    write(folder, "b.yaml", "w5+: '0.3589'\n")
+    assert main(["check", str(spec), str(folder)]) == 0
+    assert capsys.readouterr().out.startswith("2 sheets: 2 without mistakes, 0 with wrong answers.")
+
+
+@pytest.mark.parametrize("given", ["3", "100", "12345", "1e300", "1e999999999"])
+def test_no_cause_is_named_for_numbers_without_decimals(mazur, given):
+    """Within one unit of "3" or "1e300" lies almost anything: no replayed cause is named."""
+    result = mazur.check({"E_total": given})
+    assert result.diagnoses[result.grades[0].answer].cause in ("no known cause", "decimal slip (a factor of 10)")
+
+
+def test_another_quantitys_value_is_never_the_target_itself(mazur):
+    """out_h1 = -0.5933: its own value with the sign flipped is not 'the value of another quantity'
+    (∂net_o1/∂w5 is out_h1 again, replayed from the student's own number)."""
+    result = mazur.check({"out_h1": "-0.5933", "dE/dw5": "-0.0822"})
+    assert [result.diagnoses[g.answer].cause for g in result.grades] == ["no known cause", "no known cause"]
+    copied = mazur.check({"out_h1": "0.5933", "out_h2": "0.5933"})  # out_h1's value under out_h2
+    assert copied.diagnoses[copied.grades[1].answer].other.label == "out_{h1}"
+
+
+def test_every_grade_carries_its_whole_note(mazur):
+    result = mazur.check({"delta_o1": "-0.1385", "w5+": "0.4411", "foo": "1"})
+    assert [g.note for g in result.grades] == [
+        "sign flipped: (t - o) where -(t - o) belongs", "follows from your wrong answer (\\delta_{o1})",
+        "closest: out_{o1}, out_{o2}, out_{o1}^{+}"]
+
+
+def test_a_delta_named_as_a_derivative_keeps_its_name_and_sign(mazur):
+    result = mazur.check({"delta": "target-minus-output", "dE/dnet_o1": "0.1385", "delta_o1": "-0.1385"})
+    assert [(shown_label(g), g.status, round(g.expected, 4)) for g in result.grades] == [
+        ("\\frac{\\partial E_{total}}{\\partial net_{o1}}", "correct", 0.1385), ("\\delta_{o1}", "correct", -0.1385)]
+
+
+def test_a_slope_mistake_in_the_hidden_layer_alone(mazur):
+    """δ_h1 = ∂E/∂out_h1 · out_h1 = 0.036350306 · 0.593269992 = 0.021565, the output layer done right."""
+    result = mazur.check({"delta_h1": "0.0216"})
+    assert result.diagnoses[result.grades[0].answer].cause == \
+        "out used in place of the activation's derivative (out for out(1 - out))"

@@ -140,8 +140,10 @@ def test_every_value_wrong_on_a_wider_network(tmp_path, monkeypatch):
     assert time.monotonic() - started < SECONDS
     assert result.summary["wrong"] > 100 and len(result.diagnoses) == result.summary["wrong"]
     rewrites = diagnosis._rewrites(symbackprop.solve(spec))
-    # the squared loss's, the shared ones, "already-updated weights", one per output up to width 4
-    assert len(rewrites) == len(diagnosis.REWRITES) + len(diagnosis.SQUARED_LOSS_REWRITES) + 1 + 4
+    # the squared loss's, the shared ones, "already-updated weights", the slope mistakes in each of
+    # the two hidden layers alone, one per output up to width 4
+    assert len(rewrites) == (len(diagnosis.REWRITES) + len(diagnosis.SQUARED_LOSS_REWRITES) + 1
+                             + 2 * len(diagnosis.LAYER_MISTAKES) + 4)
     # in each way (exact, rounded and cut off by hand): grading, diagnosis's plain replay and one per
     # rewrite; and the derivation
     assert len(replays) <= 3 * (2 + len(rewrites)) + 1

@@ -5,7 +5,8 @@ class of sheets costs one solve (classroom.py); reports.py prints the result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Callable
 from pathlib import Path
 from typing import Mapping
 
@@ -13,8 +14,8 @@ from sympy.core.parameters import evaluate
 
 from .catalogue import OPTIONAL, Record, catalogue
 from ..model.defaults import PRECISION_RANGE
-from .diagnosis import diagnose_all
-from .grades import STATUSES, Grade, grade
+from .diagnosis import Diagnosis, diagnose_all
+from .grades import CONSEQUENTIAL, STATUSES, Grade, grade
 from .naming import GRADIENT, Answer, Names
 from .replay import Plan, replay_until
 from .sheet import Sheet, read_sheet, sheet_from_mapping
@@ -65,6 +66,20 @@ def check(source, answers: str | Path | Mapping, tolerance: str | Tolerance = DI
     return Grader(solve(source, **overrides)).check(answers, tolerance, delta=delta, aliases=aliases)
 
 
+def explain(grade: Grade, diagnosis: Diagnosis | None, label: Callable[[str], str] = str) -> str:
+    """Why a grade is not correct, its labels printed by ``label``: a wrong answer's cause, the wrong
+    answer a consequential one follows from, how a rounding one was rounded, the labels closest to
+    an unknown one."""
+    if diagnosis is not None:
+        return diagnosis.cause + (f" ({label(diagnosis.other.label)})" if diagnosis.other is not None else "")
+    if grade.status == "consequential" and grade.origin is not None:
+        return f"{CONSEQUENTIAL} ({label(grade.origin.label)})"
+    if grade.status == "unknown-label":
+        suggestions = grade.answer.suggestions
+        return "closest: " + ", ".join(map(label, suggestions)) if suggestions else "no label of this solution is near"
+    return grade.note
+
+
 class Grader:
     """What every sheet graded against one solution shares: its records, their names and the
     compiled replay paths."""
@@ -85,6 +100,7 @@ class Grader:
         answered = self.names.match(sheet.pairs, convention, {**(aliases or {}), **sheet.aliases}, sheet.updates_from)
         grades = grade(self.plan, answered, policy)
         diagnoses = diagnose_all(self.plan, answered, [g.answer for g in grades if g.status == "wrong"], convention)
+        grades = [replace(g, note=explain(g, diagnoses.get(g.answer))) for g in grades]
         given = {id(a.record) for a in answered}
         missing = tuple(r for r in self.records if id(r) not in given and r.quantity not in OPTIONAL)
         first = next((g for g in grades if g.status == "wrong"), None)

@@ -35,10 +35,11 @@ _grader: Grader | None = None  # the forked workers' grader
 _options: dict = {}
 
 
-def sheets_in(paths: Iterable[str | Path], gradebook: str | Path | None = None) -> list[Path]:
+def sheets_in(paths: Iterable[str | Path], skip: Iterable[str | Path | None] = ()) -> list[Path]:
     """The sheets named, each once, a folder standing for the sheets directly in it (by name); not
-    the gradebook being written, nor a gradebook an earlier run left in the folder."""
-    skip = {Path(gradebook).resolve()} if gradebook else set()
+    the files of ``skip`` (the spec, the gradebook being written), nor a gradebook an earlier run
+    left in the folder."""
+    skip = {Path(path).resolve() for path in skip if path}
     found: dict = {}
     for path in map(Path, paths):
         if path.is_dir():

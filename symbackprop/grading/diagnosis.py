@@ -146,6 +146,9 @@ REWRITES: list[tuple[str, Callable]] = [
      _swapped_weights(("path", "contribution", "grad_out_hidden"))),
     ("two weights' indices swapped in the forward pass (w_jk used for w_kj)", _swapped_weights(("net",))),
 ]
+#: The mistakes a student may make in one layer and not in another
+LAYER_MISTAKES = ("activation derivative left out", "net input used where the output belongs",
+                  "out used in place of the activation's derivative (out for out(1 - out))")
 SQUARED_LOSS_REWRITES: list[tuple[str, Callable]] = [
     (SIGN_FLIPPED, _scaled(("grad_out_output",), -1)),
     ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term", "error"), 2)),
@@ -171,15 +174,22 @@ _HAND_DIGITS = 20  # a number longer than this was not copied by hand: no digit 
 
 
 def _rewrites(solution: Solution) -> list[tuple[str, Callable]]:
-    """The rewrites this network's mistakes can take, then "summed over one output only" for each term
-    m of a hidden neuron's error: as many as the widest layer has neurons (a sum has no more terms)."""
+    """The rewrites this network's mistakes can take; then the slope mistakes made in one hidden
+    layer only (a student who gets the output layer right); then "summed over one output only" for
+    each term m of a hidden neuron's error: as many as the widest layer has neurons."""
     network = solution.network
     by_loss = [LOG_SIGN] if network.loss.logarithmic else SQUARED_LOSS_REWRITES
     softmax = [OWN_OUTPUT_ONLY] if not network.activation(network.depth)[0].elementwise else []
     closed = [(SLOPE_ON_CLOSED_FORM, _slope_on_closed_form(network))] if network.simplification else []
     updated = [(UPDATED_WEIGHTS, _updated_path_weights)] if solution.spec.hidden_deltas == "original" else []
-    return (by_loss[:1] + REWRITES + by_loss[1:] + softmax + closed + updated
+    one_layer = [(cause, _in_layer(rewrite, layer)) for layer in range(1, network.depth)
+                 for cause, rewrite in REWRITES if cause in LAYER_MISTAKES]
+    return (by_loss[:1] + REWRITES + by_loss[1:] + softmax + closed + updated + one_layer
             + [(ONE_OUTPUT, _one_output(m)) for m in range(max(solution.spec.widths))])
+
+
+def _in_layer(rewrite: Callable, layer: int) -> Callable:
+    return lambda record, form: rewrite(record, form) if record.layer == layer else form
 
 
 def diagnose_all(plan: Plan, answers: list[Answer], wrong: list[Answer], convention: str = "gradient") -> dict:
@@ -219,6 +229,8 @@ class _Diagnoser:
         digit written; causes that change the wrong answer's own step are tried before those that act
         upstream of it."""
         number, target = written(wrong.number), wrong.record
+        if number.places < 1:  # within a unit of "3", "100" or "1e300" is almost anything
+            return self._slipped(number, target) or Diagnosis(NO_KNOWN_CAUSE, None)
         untried = False  # a rewrite beyond the budget is skipped; a later one may still reproduce the number
         for index in self._order(target):
             if not self._replay(index):
@@ -227,37 +239,43 @@ class _Diagnoser:
             value = next((v for v in self.replayed[index][id(target)] if number.within_a_unit(to_decimal(v))), None)
             if value is not None:
                 return Diagnosis(self.rewrites[index][0], value)
-        own = [to_decimal(target.value), *(to_decimal(v) for v in self.plain[id(target)])]
         for cause, value in self._compared(target):
             if number.within_a_unit(to_decimal(value)):
                 return Diagnosis(cause, value)
+        found = self._slipped(number, target) or self._other_quantity(number, target)
+        return found or Diagnosis(NOT_ALL_TRIED if untried else NO_KNOWN_CAUSE, None)
+
+    def _slipped(self, number: Written, target: Record) -> Diagnosis | None:
+        """A slip of the pen against the exact value or the student's own: the decimal point moved,
+        or two neighbouring digits exchanged."""
+        own = [to_decimal(target.value), *(to_decimal(v) for v in self.plain[id(target)])]
         for slipped in (v.scaleb(e) for v in own if v is not None for e in (1, -1)):
             if number.matches(slipped):
                 return Diagnosis("decimal slip (a factor of 10)", float(slipped))
         swapped = next((v for v in own if _transposed(number, v)), None)
-        if swapped is not None:
-            return Diagnosis("two adjacent digits transposed", float(swapped))
-        other = self._other_quantity(number, target)
-        if other is not None:
-            return Diagnosis(ANOTHER_QUANTITY, other.value, other)
-        return Diagnosis(NOT_ALL_TRIED if untried else NO_KNOWN_CAUSE, None)
+        return Diagnosis("two adjacent digits transposed", float(swapped)) if swapped is not None else None
 
-    def _other_quantity(self, number: Written, target: Record) -> Record | None:
+    def _other_quantity(self, number: Written, target: Record) -> Diagnosis | None:
         """The quantity nearest the target (in document order) whose value the number is, rounded or
-        cut off, exactly or as the student's own numbers give it: a value copied into the wrong line,
-        or written under the wrong label, or a step computed for a neighbouring quantity."""
+        cut off: exactly, or as the student's own numbers give it for a quantity before the target
+        (one after it may be made from the target's own number): a value copied into the wrong line,
+        written under the wrong label, or a step computed for a neighbouring quantity."""
         if abs(number.number.adjusted()) > _FLOAT_EXPONENT:
             return None
         if self._by_value is None:
             values = [(r.value, i) for i, r in enumerate(self.plan.records)]
             values += [(v, self.position[key]) for key, found in self.plain.items() for v in found]
             self._by_value = sorted((v, i) for v, i in values if math.isfinite(v))
+        here = self.position[id(target)]
         low, high = float(number.number - number.unit), float(number.number + number.unit)
         start = bisect.bisect_left(self._by_value, (low, -1))
-        found = [i for v, i in itertools.takewhile(lambda item: item[0] <= high, self._by_value[start:])
-                 if number.matches(to_decimal(v)) and self.plan.records[i] is not target]
-        here = self.position[id(target)]
-        return self.plan.records[min(found, key=lambda i: abs(i - here))] if found else None
+        found = [(v, i) for v, i in itertools.takewhile(lambda item: item[0] <= high, self._by_value[start:])
+                 if i != here and number.matches(to_decimal(v))
+                 and (i < here or v == self.plan.records[i].value)]
+        if not found:
+            return None
+        value, index = min(found, key=lambda item: abs(item[1] - here))
+        return Diagnosis(ANOTHER_QUANTITY, value, self.plan.records[index])
 
     def _compared(self, target: Record):
         """Causes found by comparing with another quantity's value (exact, or as the student wrote

@@ -23,6 +23,7 @@ from .written import DIGITS, Tolerance, Written, to_decimal, written
 STATUSES = ("correct", "rounding", "consequential", "wrong", "unknown-label")
 MAX_HAND_DIGITS = 20  # carrying more decimals by hand than a float holds is not a way of working
 CUT_OFF = "truncate"  # the other way of carrying, besides replay.ROUNDED
+CONSEQUENTIAL = "follows from your wrong answer"
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ def _judge(number: Written, exact, candidates: list, policy: Tolerance,
     if number.truncates(exact) and (cuts_off or follows is None):
         return "rounding", f"cut off at {number.places} decimals, not rounded", None
     if follows is not None:
-        return "consequential", "follows from your wrong answer", follows
+        return "consequential", CONSEQUENTIAL, follows
     if other is not None:
         return "rounding", other.note, None
     return "wrong", "", None

@@ -25,6 +25,7 @@ _NEARBY = 25  # an unknown label is compared with this many keys of its skeleton
 _ERROR_NAMES = {"e", "etotal", "etot", "c", "error", "l", "loss", "j", "cost"}
 CHANGE = "\u2206"  # the increment sign stands for Δ in a key: lower() would turn Δ into δ
 _CHANGE = re.compile(r"\\Delta(?![A-Za-z])\s*")
+_ASCII_CHANGE = re.compile(r"(?<![A-Za-z\\])Delta(?=\s*[A-Za-z{_])\s*_?")
 
 GRADIENT = "gradient"
 #: The sign conventions of δ: δ = ∂E/∂net (w ← w − η·δ·a), or δ = −∂E/∂net (w ← w + η·δ·a, as Fausett,
@@ -39,6 +40,7 @@ class Answer:
     record: Record | None  # None: an unknown label
     suggestions: tuple[str, ...] = ()  # the closest known labels, for an unknown one
     sign: int = 1  # -1: a δ written as −∂E/∂net (CONVENTIONS)
+    named: str | None = None  # which of the record's labels the sheet's label is (dE/dnet_o1, or δ_o1)
 
     @property
     def number(self) -> str:
@@ -48,7 +50,9 @@ class Answer:
         return self.given[1:] if self.given.startswith("-") else "-" + self.given.removeprefix("+")
 
 
-_NEW = re.compile(r"\^\{?(?:new|t\s*\+\s*1)\}?|\s*\((?:new)\)|,\s*new(?=\})|_\{?new\}?")
+_WRAPPERS = re.compile(r"\\(?:text|mathrm|textrm|operatorname|mathit)\s*(?=\{)")
+_OLD = re.compile(r"\^\{+\s*old\s*\}+|\^old\b|,\s*\{?old\}?(?=\})")
+_NEW = re.compile(r"\^\{+\s*(?:new|\(?t\s*\+\s*1\)?)\s*\}+|\^new\b|\s*\((?:new)\)|,\s*\{?new\}?(?=\})|_\{?new\}?")
 _UPDATE_FIRST = re.compile(r"\^\{?\+\}?_(\{[^{}]*\}|\w)")
 _SUBSCRIPTS = re.compile("[₀₁₂₃₄₅₆₇₈₉₊₋₍₎]+")
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾]+")
@@ -67,9 +71,12 @@ def canonical(label: str) -> str:
     if not label.isascii():
         label = _unicode_scripts(label)
     text = _CHANGE.sub(CHANGE, label).replace("Δ", CHANGE)  # Δ is not δ, whatever the case
+    text = _ASCII_CHANGE.sub(CHANGE, text)  # Delta w5, DeltaW7 (delta_o1 stays a δ)
     text = text.replace("∂", "\\partial ").replace("δ", "\\delta ").replace("η", "\\eta ")
     text = re.sub(r"\\[dt]frac\b", r"\\frac", text)
     text = re.sub(r"\}\s+\{", "}{", text)
+    text = _WRAPPERS.sub("", text)  # \text{new} as new
+    text = _OLD.sub("", text)  # w_6^{old} is w_6
     text = _NEW.sub("^{+}", text)  # an update: w_5^{new}, w_5^{t+1}, w_5(new), w_{5,new}
     text = _UPDATE_FIRST.sub(r"_\1^{+}", text)  # w^{+}_{5} as w_{5}^{+}
     text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
@@ -114,6 +121,7 @@ class Names:
 
     def __init__(self, records: list[Record]):
         self.records = {canonical(label): r for r in records for label in (*r.aliases, r.label)}
+        self.spelled = {canonical(label): label for r in records for label in (*r.aliases, r.label)}
         self.deltas = {canonical(r.label) for r in records if r.quantity == "delta"}  # δ, not dE/dnet
         groups: dict = {}
         for key in self.records:
@@ -142,7 +150,7 @@ class Names:
             if record is None and key is not None and key not in suggested and len(suggested) < MAX_SUGGESTED:
                 suggested[key] = self.closest(key)
             sign = -1 if flip and key in self.deltas else 1
-            answers.append(Answer(label, given, record, suggested.get(key, ()), sign))
+            answers.append(Answer(label, given, record, suggested.get(key, ()), sign, self.spelled.get(key)))
         return answers
 
     def resolve(self, aliases: dict[str, str]) -> dict[str, str]:

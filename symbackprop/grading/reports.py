@@ -11,7 +11,7 @@ import re
 from ..present.printing import closing_brace
 from ..present.rendering import escape_markdown
 from .catalogue import Record
-from .checking import CheckResult
+from .checking import CheckResult, explain
 from .grades import Grade
 
 #: How "not answered" names each kind of quantity (catalogue.QUANTITIES), one and many.
@@ -77,17 +77,13 @@ def _count(n: int, what: str) -> str:
 
 
 def note(result: CheckResult, g: Grade, label=plain) -> str:
-    """Why a row is not correct: the cause of a wrong one, the wrong answer a consequential one
-    follows from, how a rounding one was rounded, the labels closest to an unknown one."""
-    if g.answer in result.diagnoses:
-        diagnosis = result.diagnoses[g.answer]
-        return diagnosis.cause + (f" ({label(diagnosis.other.label)})" if diagnosis.other is not None else "")
-    if g.status == "consequential" and g.origin is not None:
-        return f"{g.note} ({label(g.origin.label)})"
-    if g.status == "unknown-label":
-        return "closest: " + ", ".join(label(s) for s in g.answer.suggestions) if g.answer.suggestions else \
-            "no label of this solution is near"
-    return g.note
+    return explain(g, result.diagnoses.get(g.answer), label)
+
+
+def shown(g: Grade) -> str:
+    """The label a row shows: the one of ours the sheet's label matched (dE/dnet_o1 stays that, not
+    δ_o1, which another convention may give another sign), else the sheet's own text."""
+    return g.answer.named or (g.answer.record.label if g.answer.record else g.answer.label)
 
 
 def _first_mistake_lines(result: CheckResult, label) -> list[str]:
@@ -95,7 +91,7 @@ def _first_mistake_lines(result: CheckResult, label) -> list[str]:
     if first is None:
         return []
     diagnosis = result.diagnoses[first.answer]
-    lines = [f"First mistake: {label(first.answer.record.label)} = {first.answer.given}, expected {first.expected:.10g}",
+    lines = [f"First mistake: {label(shown(first))} = {first.answer.given}, expected {first.expected:.10g}",
              f"Most likely cause: {note(result, first, label)}"
              + (f" (reproduces {first.answer.sign * diagnosis.reproduced:.10g})"
                 if diagnosis.reproduced is not None else "")]
@@ -134,7 +130,7 @@ def _expected(g: Grade) -> str:
 
 def report_text(result: CheckResult, colour: bool = False) -> str:
     lines = [headline(result), _settings_line(result), *_first_mistake_lines(result, plain), ""]
-    rows = [(g.status, plain(g.answer.record.label) if g.answer.record else g.answer.label, g.answer.given,
+    rows = [(g.status, plain(shown(g)) if g.answer.record else g.answer.label, g.answer.given,
              _expected(g), note(result, g)) for g in result.grades]
     header = ("status", "label", "given", "expected", "note")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
@@ -158,7 +154,7 @@ def report_markdown(result: CheckResult) -> str:
     lines += [line + "  " for line in _first_mistake_lines(result, latex)] + [""]
     lines += ["| status | label | given | expected | note |", "|---|---|---|---|---|"]
     for g in result.grades:
-        label = latex(g.answer.record.label) if g.answer.record else escape_markdown(g.answer.label)
+        label = latex(shown(g)) if g.answer.record else escape_markdown(g.answer.label)
         lines.append(f"| {g.status} | {label} | {g.answer.given} | {_expected(g)} | {note(result, g, latex)} |")
     groups = missing_by_kind(result.missing)
     if groups:
@@ -168,7 +164,7 @@ def report_markdown(result: CheckResult) -> str:
 
 
 def report_json(result: CheckResult) -> str:
-    items = [{"label": g.answer.record.label if g.answer.record else g.answer.label, "given": g.answer.given,
+    items = [{"label": shown(g), "given": g.answer.given,
               "expected": g.expected, "status": g.status, "note": note(result, g, str) or None,
               "diagnosis": result.diagnoses[g.answer].cause if g.answer in result.diagnoses else None,
               "follows_from": g.origin.label if g.origin is not None else None,

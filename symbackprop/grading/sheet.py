@@ -161,11 +161,17 @@ _CLOSERS = {"$$": re.compile(r"\$\$"), "$": re.compile(r"\$"), "\\[": re.compile
             "\\(": re.compile(r"\\\)"), "\\begin": re.compile(r"\\end\{" + _ENVIRONMENT)}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}")
-_ROWS = re.compile(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|;")
+_ROWS = re.compile(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|(?<!\\);")
 _LETTER = re.compile("[A-Za-z]")
 _ARITHMETIC = re.compile(r"\\(?:cdot|times|frac|dfrac|left|right|div|pm)\b")
 _CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}")
-_RELATION = re.compile(r"=|\\approx|≈")
+_RELATION = re.compile(r":=|=|\\approx|≈|\\leftarrow|\\gets|←")
+#: "\\text{ and }" between two equations on one line (a comma and an align column's "&" are found
+#: by _top_level_pieces, outside braces and brackets)
+_AND = re.compile(r"\\text\{\s*(?:and|,)\s*\}")
+_RELATION_AHEAD = re.compile(r"\s*(?::=|=|\\approx)")
+#: A remark after an equation's number: "\; \text{(rounded)}"
+_REMARK = re.compile(r"(?:\\[,;:! ]|\\q?quad|\s)*\\(?:text|mathrm|textrm)\{[^{}]*\}\s*$")
 _RATE = re.compile(r"\\eta|η|\\alpha|α|\blr\b")
 _HISTORY = re.compile(r"error[^.$]{0,200}?\bfrom\s+(\d*\.\d+)\s+to\s+(\d*\.\d+)", re.I)
 
@@ -221,19 +227,51 @@ def equation_answers(text: str) -> tuple[list[tuple[str, str]], int | None]:
         if "\\begin" in math or "\\end" in math:
             math = _ENVIRONMENTS.sub("", _cases_as_one(math))
         lhs = ""
-        for line in _ROWS.split(math):
+        for line in (equation for row in _ROWS.split(math) for equation in _equations(row)):
             members = [m.strip() for m in _RELATION.split(line)]
-            if len(members) < 2:
-                continue
             lhs = members[0].removesuffix("&").rstrip() or lhs  # an "&= ..." row continues the equation above
             if updates_from is None and _is_update_rule(lhs, members[1]):
                 updates_from = len(pairs)
-            value = number_text(members[-1])
+            value = number_text(_REMARK.sub("", members[-1]))
             if value is not None and _LETTER.search(_ARITHMETIC.sub("", lhs)):
                 pairs.append((lhs, value))  # a left-hand side without letters is arithmetic, not a label
     for match_ in _HISTORY.finditer(text):
         pairs += [("E after 0", match_.group(1)), ("E after 1", match_.group(2))]
     return pairs, updates_from
+
+
+def _equations(row: str) -> list[str]:
+    """The equations of one row: "out_{o1} = 0.7514, out_{o2} = 0.7729" is two. A piece without a
+    relation belongs to its neighbour ("f(x, y) = 3" is one equation), so only pieces that are
+    equations themselves are split apart."""
+    pieces: list[str] = []
+    pending = ""
+    for piece in _top_level_pieces(_AND.sub("\0", row)):
+        if _RELATION.search(piece):
+            pieces.append(pending + piece)
+            pending = ""
+        elif pieces:
+            pieces[-1] += "," + piece
+        else:
+            pending += piece + ","
+    return pieces
+
+
+def _top_level_pieces(row: str) -> list[str]:
+    """``row`` cut at each comma, NUL (a replaced "and") and column "&" outside braces and brackets:
+    z_{2,1} and (0.05, 0.10) stay whole."""
+    if not any(c in row for c in ",&\0"):
+        return [row]
+    pieces, depth, start = [], 0, 0
+    for i, c in enumerate(row):
+        if c in "{([":
+            depth += 1
+        elif c in "})]":
+            depth = max(depth - 1, 0)
+        elif depth == 0 and (c in ",\0" or (c == "&" and not _RELATION_AHEAD.match(row, i + 1))):
+            pieces.append(row[start:i])
+            start = i + 1
+    return pieces + [row[start:]]
 
 
 def _is_update_rule(lhs: str, rhs: str) -> bool:
