@@ -71,7 +71,7 @@ class Solution:
     def _repr_markdown_(self) -> str:
         from .present.rendering import render
 
-        return render(self, "md")
+        return render(self, "md", inline_figures=True)  # a notebook has no folder to hold the SVGs
 
 
 def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, progress: Callable | None = None,

@@ -184,7 +184,8 @@ def test_null_name_means_the_file_name_and_odd_file_names_are_made_safe(tmp_path
     spec = tmp_path / "my net (1).json"
     spec.write_text(json.dumps(with_changes(name=None, title=None)))
     assert main(["solve", str(spec), "-f", "md", "-o", str(tmp_path / "out")]) == 0
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["my-net--1-.md"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "my-net--1--network.svg", "my-net--1--paths-1.svg", "my-net--1-.md"]  # one iteration: no error curve
 
 
 def test_training_that_diverges_blames_the_learning_rate(tmp_path, capsys):
@@ -218,4 +219,5 @@ def test_api_checks_its_arguments(tmp_path):
         symbackprop.render(solution, "pdf")
     with pytest.raises(symbackprop.SpecError, match="precision: expected a whole number from 1 to 15"):
         symbackprop.render(solution, "md", precision=0)
-    assert symbackprop.write(solution, "md,json", tmp_path) == [tmp_path / "course.md", tmp_path / "course.json"]
+    assert symbackprop.write(solution, "md,json", tmp_path) == [tmp_path / name for name in (
+        "course.md", "course-network.svg", "course-paths-1.svg", "course.json")]  # one iteration: no curve

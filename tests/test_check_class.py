@@ -15,7 +15,8 @@ from conftest import ROOT
 from symbackprop.cli import main
 from symbackprop.grading.checking import Grader
 from symbackprop.grading.classroom import COLUMNS, grade_class, sheets_in
-from symbackprop.grading.reports import REPORTS, note, plain, report_markdown, report_text
+from symbackprop.grading.reports import REPORTS, note, report_markdown, report_text
+from symbackprop.present.unicode import plain
 
 # Mazur's network: δ_o1 = 0.138498562, dE/dw5 = 0.082167041, η = 0.5
 FAUSETT = """---

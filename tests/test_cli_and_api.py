@@ -34,9 +34,10 @@ def test_examples_lists_the_built_ins(capsys):
 def test_solve_prints_only_the_paths_it_wrote(tmp_path, capsys):
     assert main(["solve", "course", "-f", "md,json", "-o", str(tmp_path)]) == 0
     captured = capsys.readouterr()
-    assert captured.out.split() == [str(tmp_path / "course.md"), str(tmp_path / "course.json")]
+    written = ["course.md", "course-network.svg", "course-paths-1.svg", "course-error.svg", "course.json"]
+    assert captured.out.split() == [str(tmp_path / name) for name in written]  # a Markdown's figures beside it
     assert captured.err == ""
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["course.json", "course.md"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written)
 
 
 def test_solve_overrides_notation_and_iterations(tmp_path):
@@ -65,7 +66,8 @@ def test_spec_files_in_every_syntax_give_the_same_solution(tmp_path):
 def test_python_m_runs_the_cli(tmp_path):
     result = subprocess.run([sys.executable, "-m", "symbackprop", "solve", "course", "-o", str(tmp_path)],
                             capture_output=True, text=True)
-    assert result.returncode == 0 and result.stdout.split() == [str(tmp_path / "course.md"), str(tmp_path / "course.tex")]
+    assert result.returncode == 0 and result.stdout.split() == [str(tmp_path / name) for name in (
+        "course.md", "course-network.svg", "course-paths-1.svg", "course-error.svg", "course.tex")]
 
 
 def test_import_does_not_load_sympy():

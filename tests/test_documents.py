@@ -9,8 +9,10 @@ from importlib import resources
 
 import jsonschema
 import pytest
+from xml.etree import ElementTree
 
 import symbackprop
+from symbackprop.present.rendering import Documents, render_options
 from conftest import ROOT
 
 EXAMPLES = symbackprop.example_names()
@@ -56,6 +58,21 @@ def test_output_folder_is_in_sync_with_the_code(solve_example, name, form, fmt):
     assert path.read_text(encoding="utf-8") == rendered, f"{path} is out of date; see README (Development)"
 
 
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_output_figures_are_in_sync_with_the_code(solve_example, name):
+    """output/ holds each example's SVG figures beside its Markdown, which refers to them by name."""
+    documents = Documents(solve_example(name), render_options(9, False, None))
+    figures = documents.figures()
+    markdown = (ROOT / "output" / f"{name}.md").read_text(encoding="utf-8")
+    for file, svg in figures.items():
+        path = ROOT / "output" / file
+        if os.environ.get("SYMBACKPROP_UPDATE_SNAPSHOTS") == "1":
+            path.write_text(svg, encoding="utf-8")
+        assert path.read_text(encoding="utf-8") == svg, f"{path} is out of date; see README (Development)"
+        assert f"]({file})" in markdown
+        ElementTree.fromstring(svg.split("-->", 1)[1])  # well-formed XML after the mark
+
+
 @pytest.mark.latex
 @pytest.mark.parametrize("name,form", DOCUMENTS)
 def test_latex_compiles_with_pdflatex(tmp_path, name, form):
@@ -98,7 +115,7 @@ def test_symbolic_mode_has_no_numbers(solve_example):
     derivation = document[: document.index("## Verification")]
     assert not re.search(r"\d\.\d", derivation)
     assert "These formulas were evaluated at the spec's values" in document
-    assert r"w_{5}^{+} = w_{5} - \eta \cdot \frac{\partial E_{total}}{\partial w_{5}}" in document
+    assert r"w_{5}^{+} = w_{5} - \eta \cdot \frac{\partial E_{\mathrm{total}}}{\partial w_{5}}" in document
     assert "## 5." not in document
 
 
@@ -178,3 +195,31 @@ def test_symbolic_notes_show_one_sample_of_several():
     notes = symbackprop.render(solution, "md", symbolic=True)
     assert "those of sample 1 are shown" in notes and "### Sample 2" not in notes
     assert "### Sample 2" in symbackprop.render(solution, "md")
+
+
+@pytest.mark.latex
+def test_the_pictures_are_drawn_with_tikz(tmp_path):
+    """CI installs TikZ and pgfplots: the PDF draws the network, the paths and the error curve."""
+    assert subprocess.run(["kpsewhich", "pgfplots.sty"], capture_output=True).returncode == 0, \
+        "pgfplots is required here (texlive-pictures)"
+    source = tmp_path / "mazur.tex"
+    source.write_text((ROOT / "output" / "mazur.tex").read_text())
+    subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", source.name],
+                   cwd=tmp_path, capture_output=True, check=True)
+    log = source.with_suffix(".log").read_text(errors="replace")
+    assert "pgfplots.sty" in log and "tikz.sty" in log
+    text = subprocess.run(["pdftotext", str(source.with_suffix(".pdf")), "-"], capture_output=True, text=True).stdout
+    assert "The network." in text and "sums over" in text and "iterations" in text
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("name", ["mazur", "xor"])
+def test_no_page_opens_in_the_middle_of_a_derivation(tmp_path, name):
+    """A derivation is kept whole: no page begins with a lone "= 0.018725609" (the Mazur PDF's page 8
+    did), and a parameter's heading stands on its own line, not run into "Sample 1"."""
+    pdf, = symbackprop.write(symbackprop.solve(name), ["pdf"], tmp_path)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    for number, page in enumerate(text.split("\f"), start=1):
+        lines = [line for line in page.splitlines() if line.strip()]
+        assert not lines or not lines[0].lstrip().startswith("="), f"page {number} opens with {lines[0]!r}"
+    assert not re.search(r"Parameter \S+ Sample", text)

@@ -2,6 +2,8 @@
 before and after training, lecture notes beside (never over) the worked solution, and the LaTeX
 layer table (issue 10)."""
 
+import re
+
 import pytest
 
 import symbackprop
@@ -10,13 +12,15 @@ from symbackprop.cli import main
 
 def test_lecture_notes_never_replace_the_worked_solution(tmp_path):
     solution = symbackprop.solve("mazur", iterations=1)
-    assert symbackprop.write(solution, ["md", "tex", "json"], tmp_path, symbolic=True) == \
-        [tmp_path / "mazur-symbolic.md", tmp_path / "mazur-symbolic.tex", tmp_path / "mazur-symbolic.json"]
-    assert symbackprop.write(solution, ["md"], tmp_path, symbolic=True, form="matrix") == \
-        [tmp_path / "mazur-matrix-symbolic.md"]
+    written = symbackprop.write(solution, ["md", "tex", "json"], tmp_path, symbolic=True)
+    assert [p.name for p in written] == ["mazur-symbolic.md", "mazur-symbolic-network.svg",
+                                         "mazur-symbolic-paths-1.svg", "mazur-symbolic.tex", "mazur-symbolic.json"]
+    assert [p.name for p in symbackprop.write(solution, ["md"], tmp_path, symbolic=True, form="matrix")] == \
+        ["mazur-matrix-symbolic.md", "mazur-symbolic-network.svg", "mazur-symbolic-paths-1.svg"]
     assert not (tmp_path / "mazur.md").exists()
     assert main(["solve", "mazur", "--symbolic", "-o", str(tmp_path / "cli")]) == 0
-    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == ["mazur-symbolic.md", "mazur-symbolic.tex"]
+    assert sorted(p.name for p in (tmp_path / "cli").iterdir()) == [
+        "mazur-symbolic-network.svg", "mazur-symbolic-paths-1.svg", "mazur-symbolic.md", "mazur-symbolic.tex"]
 
 
 def test_notes_are_printed_after_the_given_values_and_escaped():
@@ -46,8 +50,8 @@ def test_outputs_against_targets_before_and_after_training():
     """Mazur's outputs before training are his published 0.75136507 and 0.772928465; XOR's learned
     outputs are its truth table."""
     mazur = symbackprop.render(symbackprop.solve("mazur"), "md")
-    assert "| 1 | $0.05, 0.1$ | $out_{o1}$ | $0.01$ | $0.75136507$ | $0.01591362$ |" in mazur
-    assert "|  |  | $out_{o2}$ | $0.99$ | $0.772928465$ | $0.984064274$ |" in mazur
+    assert "| 1 | $0.05, 0.1$ | $\\mathrm{out}_{o1}$ | $0.01$ | $0.75136507$ | $0.01591362$ |" in mazur
+    assert "|  |  | $\\mathrm{out}_{o2}$ | $0.99$ | $0.772928465$ | $0.984064274$ |" in mazur
     xor = symbackprop.solve("xor")
     after = xor.outputs(xor.training.final)
     assert [round(o[0]) for o in after] == [0, 1, 1, 0]
@@ -59,3 +63,19 @@ def test_outputs_against_targets_before_and_after_training():
 def test_latex_layer_table_names_the_role_in_brackets():
     latex = symbackprop.render(symbackprop.solve("mazur", iterations=1), "tex")
     assert "1 (hidden) & 2 & sigmoid" in latex and "2 (output) & 2 & sigmoid" in latex
+
+
+@pytest.mark.parametrize("name", ["bce", "deep", "xor", "course", "softmax", "mazur"])
+def test_no_doubled_brackets(name):
+    """tanh(-0.34), 1/4·(-0.0403 + …) and e^{-0.3775}: a lone negative number inside a function's
+    brackets, first in a sum, or in an exponent is not bracketed again."""
+    for form in ("chain", "matrix"):
+        document = symbackprop.render(symbackprop.solve(name, iterations=1), "md", form=form)
+        assert not re.search(r"\\left\(\\left\(-?\d", document) and "^{\\left(-" not in document
+    if name == "bce":
+        assert "\\tanh{\\left(-0.34 \\right)}" in symbackprop.render(symbackprop.solve(name, iterations=1), "md")
+
+
+def test_markdown_tables_right_align_their_numbers():
+    document = symbackprop.render(symbackprop.solve("mazur", iterations=2), "md")
+    assert "|:---|---:|---:|---:|---:|" in document and "| iterations | error |\n|---:|---:|" in document

@@ -110,4 +110,4 @@ def test_notation_chooses_the_order_of_net_input_products():
     assert "z_{2} = a_{1} \\cdot w_{2} + b_{2} \\cdot 1" in course  # seed 002 writes a_1 * w_2
     assert "= 0.6" in course and "0.45" in course
     mazur = symbackprop.render(symbackprop.solve("course", notation="mazur", iterations=1), "md")
-    assert "net_{o1} = w_{2} \\cdot out_{h1} + b_{2} \\cdot 1" in mazur
+    assert "\\mathrm{net}_{o1} = w_{2} \\cdot \\mathrm{out}_{h1} + b_{2} \\cdot 1" in mazur

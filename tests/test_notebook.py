@@ -24,6 +24,7 @@ def test_a_solution_displays_as_its_worked_solution(outputs):
     assert data["text/plain"] == "<Solution mazur: 2-2-2, half_sse, 3 iterations, error 0.298371109 -> 0.275943289>"
     markdown = data["text/markdown"]
     assert "## 3. Forward pass" in markdown and "w_{5}^{+}" in markdown and "0.35891648" in markdown
+    assert markdown.count("](data:image/svg+xml;base64,") == 3  # the network, the paths, the error curve
 
 
 def test_a_check_displays_as_its_report(outputs):

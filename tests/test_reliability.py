@@ -218,7 +218,7 @@ def test_solve_never_writes_over_its_spec_or_a_foreign_file(tmp_path, capsys):
     assert status == 2 and "not written by symbackprop" in err and answers.read_text() == "my answers\n"
     assert run_cli(tmp_path, capsys, "solve", str(spec), "-f", "md,tex", "-o", str(tmp_path), "--force")[0] == 0
     assert run_cli(tmp_path, capsys, "solve", str(spec), "-f", "md,tex", "-o", str(tmp_path))[0] == 0  # ours now
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json", "net.md", "net.tex"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net-network.svg", "net.json", "net.md", "net.tex"]
 
 
 def test_interrupted_training_exits_130_and_writes_nothing(tmp_path):

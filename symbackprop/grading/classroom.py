@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 from ..errors import SpecError
 from .checking import CheckResult, Grader
-from .reports import plain
+from ..present.unicode import plain
 
 COLUMNS = ("sheet", "correct", "rounding", "consequential", "wrong", "unknown", "unanswered", "score",
            "first_mistake", "diagnosis", "error")

@@ -6,10 +6,9 @@ headline names every kind of problem there is, as the exit status does.
 from __future__ import annotations
 
 import json
-import re
 
-from ..present.printing import closing_brace
 from ..present.rendering import escape_markdown
+from ..present.unicode import plain
 from .catalogue import Record
 from .checking import CheckResult, explain
 from .grades import Grade
@@ -23,46 +22,6 @@ KINDS = {
     "updated": ("update", "updates"),
 }
 COLOURS = {"correct": "32", "rounding": "33", "consequential": "33", "wrong": "31;1", "unknown-label": "35"}
-#: LaTeX commands in a terminal; any other prints as its name (\\tanh as tanh)
-_COMMANDS = {"partial": "∂", "delta": "δ", "Delta": "Δ", "eta": "η", "sigma": "σ", "alpha": "α", "cdot": "·",
-             "times": "×", "left": "", "right": "", "text": "", "mathrm": "", ",": " ", ";": " ", "!": "",
-             "frac": "\\frac"}  # fractions are read after the commands
-_COMMAND = re.compile(r"\\([A-Za-z]+|[,;!]) ?")
-_AFTER = re.compile(r"\s*\\text\{\s*after\s*\}\s*")
-_SCRIPT = re.compile(r"([_^])(?:\{([^{}]*)\}|(\w))")
-_SIMPLE = re.compile(r"[∂\w,.·^⁺⁻⁽⁾₊₋₍₎]+")  # one term: needs no brackets around it
-_SUB = str.maketrans("0123456789+-()", "₀₁₂₃₄₅₆₇₈₉₊₋₍₎")
-_SUP = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾")
-
-
-def plain(label: str) -> str:
-    """A LaTeX label or equation as a terminal shows it: ∂E_total/∂w₅, out_h1, δ_o1, w₅⁺, z²₁,
-    1/(1 + e^(-net_o1)). Sub- and superscripts first (innermost first), then fractions."""
-    text = _COMMAND.sub(lambda m: _COMMANDS.get(m.group(1), m.group(1)), _AFTER.sub(" after ", label))
-    while (found := _SCRIPT.search(text)) is not None:
-        mark, inner = found.group(1), found.group(2) if found.group(2) is not None else found.group(3)
-        table = _SUB if mark == "_" else _SUP
-        if all(c in "0123456789+-()" for c in inner):
-            shown = inner.translate(table)
-        else:
-            shown = mark + (inner if _SIMPLE.fullmatch(inner) else f"({inner.strip()})")
-        text = text[:found.start()] + shown.replace("_", "\0").replace("^", "\1") + text[found.end():]
-    text = text.replace("\0", "_").replace("\1", "^")
-    while (start := text.find("\\frac{")) >= 0:
-        top_end = closing_brace(text, start + 5)
-        bottom_end = closing_brace(text, top_end + 1) if top_end >= 0 else -1
-        if bottom_end < 0:
-            break
-        top, bottom = (_grouped(part) for part in (text[start + 6:top_end], text[top_end + 2:bottom_end]))
-        text = f"{text[:start]}{top}/{bottom}{text[bottom_end + 1:]}"
-    return re.sub(r"\s*([·×])\s*", r"\1", text.replace("{", "").replace("}", ""))
-
-
-def _grouped(part: str) -> str:
-    """A fraction's numerator or denominator, bracketed when it is more than one term."""
-    return part if _SIMPLE.fullmatch(part.replace("{", "").replace("}", "")) else f"({part.strip()})"
-
-
 def headline(result: CheckResult) -> str:
     s = result.summary
     problems = [_count(s["wrong"], "wrong answer"), _count(s["unknown"], "unknown label")]

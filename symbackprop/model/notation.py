@@ -8,6 +8,7 @@ Labels are unique for any depth and width; the tests check that.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -101,11 +102,16 @@ DERIVED_MATRICES = {
 }
 
 
+_NAME = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})")  # a run of letters that is no command
+
+
 class Labels:
     """Maps a :class:`Quantity` to its LaTeX label for one network in one notation."""
 
-    def __init__(self, notation: str, widths: tuple[int, ...], bias_kinds: tuple[str, ...], samples: int):
+    def __init__(self, notation: str, widths: tuple[int, ...], bias_kinds: tuple[str, ...], samples: int,
+                 upright: bool = False):
         self.notation = NOTATIONS[notation]
+        self.upright = upright  # multi-letter names set upright (\mathrm{net}), as documents print them
         self.widths = widths  # neurons per layer, input layer first
         self.samples = samples
         self.formats = dict(self.notation.formats)
@@ -120,15 +126,21 @@ class Labels:
         return self.notation.weight_first
 
     @classmethod
-    def for_spec(cls, spec) -> "Labels":
+    def for_spec(cls, spec, upright: bool = False) -> "Labels":
+        """``upright``: for documents; the labels sheets and the JSON use stay plain (net_{h1})."""
         kinds = tuple(layer.bias_kind for layer in spec.layers)
-        return cls(spec.notation, spec.widths, kinds, len(spec.samples))
+        return cls(spec.notation, spec.widths, kinds, len(spec.samples), upright)
 
     def __call__(self, q: Quantity) -> str:
         label = self._cache.get(q)
         if label is None:
-            label = self._cache[q] = self._label(q)
+            label = self._cache[q] = self._set(self._label(q))
         return label
+
+    def _set(self, label: str) -> str:
+        """net_{h1} as \\mathrm{net}_{h1} when upright: a name of several letters is a word, not a
+        product of variables."""
+        return _NAME.sub(r"\\mathrm{\1}", label) if self.upright else label
 
     def matrix(self, q: Quantity) -> str:
         """A layer's vector or matrix in the matrix form; derived ones (gradients, σ'(z), J) are
@@ -139,10 +151,10 @@ class Labels:
             label = DERIVED_MATRICES[q.kind].format(**parts)
         else:
             label = formats[q.kind].format(l=q.layer)
-        return f"{{{label}}}^{{+}}" if q.updated else label
+        return self._set(f"{{{label}}}^{{+}}" if q.updated else label)
 
     def generic(self, kind: str) -> str:
-        return self.notation.generic[kind]
+        return self._set(self.notation.generic[kind])
 
     def _label(self, q: Quantity) -> str:
         depth = len(self.widths) - 1

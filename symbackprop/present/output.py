@@ -17,12 +17,11 @@ from pathlib import Path
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
-from .rendering import FORMATS, FORMS, MARKS, Documents, render_options
+from .rendering import FORMATS, MARKS, SYMBOLIC_SUFFIX, Documents, render_options
 from ..solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
 MAX_PDF_BYTES = 64_000_000  # a PDF's mark is in its info dictionary, near the end
-SYMBOLIC_SUFFIX = "-symbolic"  # NAME-symbolic.md: the formulas-only document, beside NAME.md
 LATEX_TIMEOUT = 180  # seconds; a worked solution of the largest allowed network compiles in well under that
 INSTALL_HINT = ("install a LaTeX distribution (Debian/Ubuntu: apt-get install texlive-latex-base "
                 "texlive-latex-recommended; macOS: MacTeX; Windows: MiKTeX), or use -f tex")
@@ -42,16 +41,17 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     if unknown or not formats:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
     renderer = Documents(solution, render_options(precision, symbolic, template_dir, form))
-    mode = SYMBOLIC_SUFFIX if symbolic else ""  # lecture notes never replace the worked solution
-    stem = solution.spec.name + FORMS[form][1] + mode
+    stem = renderer.stem  # NAME-symbolic for lecture notes, which never replace the worked solution
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
         if fmt == "pdf":
             documents[f"{stem}.pdf"] = compile_pdf(renderer.render("tex"))
         elif fmt == "json":  # the same in every form
-            documents[f"{solution.spec.name}{mode}.json"] = renderer.render(fmt).encode("utf-8")
+            documents[f"{solution.spec.name}{SYMBOLIC_SUFFIX if symbolic else ''}.json"] = renderer.render(fmt).encode("utf-8")
         else:
             documents[f"{stem}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
+        if fmt == "md":  # its figures, beside it
+            documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()})
     folder = Path(out_dir)
     _refuse_replacing(folder, documents, solution.spec.source, force)
     return write_files(folder, documents)

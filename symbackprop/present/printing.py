@@ -16,6 +16,7 @@ import math
 import re
 import unicodedata
 
+from sympy import Symbol
 from sympy.matrices import MatrixBase
 from sympy.matrices.expressions import HadamardProduct, MatMul
 from sympy.printing.latex import LatexPrinter
@@ -64,6 +65,7 @@ LINE_LIMIT = 80
 ROW_LIMIT = 60
 _INVISIBLE = re.compile(r"\\(?:left|right)|[{}^_]")
 _CONTROL_WORD = re.compile(r"\\[A-Za-z]+")
+_UPRIGHT = re.compile(r"\\mathrm\{([A-Za-z]+)\}")
 
 
 _MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
@@ -72,6 +74,7 @@ _MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
 def visible_length(latex: str) -> int:
     """About how many characters wide ``latex`` is once typeset: a control word is one symbol, a
     fraction as wide as its wider line, a matrix as its widest row, braces and \\left/\\right nothing."""
+    latex = _UPRIGHT.sub(lambda m: m.group(1) + "#" * (len(m.group(1)) // 3), latex)  # roman is wider
     matrix = _MATRIX.search(latex)
     if matrix:
         rows = re.split(r"\\\\|\\cr", matrix.group(1))
@@ -154,6 +157,24 @@ class SolutionPrinter(LatexPrinter):
     def _print_Float(self, expr):
         return self._number_factor(float(expr))
 
+    def _print_Function(self, expr, exp=None):
+        """tanh(-0.34), not tanh((-0.34)): the function's own brackets hold a lone number."""
+        if len(expr.args) == 1 and isinstance(expr.args[0], ShownNumber):
+            bare = Symbol("SYMBACKPROPARGUMENT")
+            text = super()._print_Function(expr.func(bare, evaluate=False), exp)
+            return text.replace("SYMBACKPROPARGUMENT", self.number(expr.args[0].value))
+        return super()._print_Function(expr, exp)
+
+    def _print_Add(self, expr, order=None):
+        """(-0.0403 + 0.0218), not ((-0.0403) + 0.0218): a sum's first term needs no brackets."""
+        text = super()._print_Add(expr, order)
+        first = self._as_ordered_terms(expr, order=order)[0]
+        if isinstance(first, ShownNumber):
+            bracketed = self._print(first)
+            if bracketed.startswith("\\left(") and text.startswith(bracketed):
+                text = self.number(first.value) + text[len(bracketed):]
+        return text
+
     def _print_QuantitySymbol(self, expr):
         return self.labels(expr.quantity)
 
@@ -208,7 +229,7 @@ class SolutionPrinter(LatexPrinter):
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
         if "^" in base and not base.startswith("\\left("):
             base = f"{{{base}}}"  # w^{2}_{11} to a power: a double superscript unless grouped
-        return f"{base}^{{{self._print(expr.exp)}}}"
+        return f"{base}^{{{self._exponent(expr.exp)}}}"
 
     def _print_SoftmaxShare(self, expr):
         """e^{net_k} over the sum of e^{net_m}, numbers in exponents without brackets."""
@@ -217,6 +238,11 @@ class SolutionPrinter(LatexPrinter):
 
     def _exponent(self, arg) -> str:
         return self.number(arg.value) if isinstance(arg, ShownNumber) else self._print(arg)
+
+    def _print_ExpBase(self, expr, exp=None):
+        """e^{-0.3775}: an exponent needs no brackets around a negative number."""
+        text = f"e^{{{self._exponent(expr.args[0])}}}"
+        return f"{{{text}}}^{{{exp}}}" if exp else text
 
     def _print_log(self, expr):
         return f"\\ln\\left({self._print(expr.args[0])}\\right)"

@@ -7,10 +7,12 @@ template can ``extends`` a default and override single blocks (as pdoc does).
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
@@ -25,6 +27,9 @@ from ..solution import Solution
 from .view import ViewBuilder
 
 
+INLINE = "figure:"  # a placeholder Markdown refers to an inline figure by, replaced by its data URI
+SYMBOLIC_SUFFIX = "-symbolic"  # NAME-symbolic.md: the formulas-only document, beside NAME.md
+
 #: What ``--form`` chooses: the template family, and what a file's stem gets (NAME-matrix.md).
 FORMS = {"chain": ("solution", ""), "matrix": ("matrix", "-matrix"), "both": ("solution", "")}
 
@@ -35,6 +40,7 @@ class RenderOptions:
     symbolic: bool = False
     template_dir: Path | None = None
     form: str = "chain"  # a key of FORMS
+    inline_figures: bool = False  # Markdown shows its SVG figures as data URIs, not files beside it (Jupyter)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
@@ -76,7 +82,7 @@ def _environment(kind: str, template_dir: Path | None):
     env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              bytecode_cache=_bytecode_cache(), **delimiters)
-    env.filters["escape"] = escape_latex if kind == "tex" else escape_markdown
+    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape}.get(kind, escape_markdown)
     env.filters["math"] = (lambda latex: latex) if kind == "tex" else markdown_math
     return env
 
@@ -91,10 +97,49 @@ class Documents:
     @cached_property
     def view(self) -> dict:
         options = self.options
-        return ViewBuilder(self.solution, options.precision, options.symbolic, options.form).build()
+        names = {key: (f"{INLINE}{key}" if options.inline_figures else f"{self.figure_stem}-{key}.svg")
+                 for key in self._figure_keys()}
+        return ViewBuilder(self.solution, options.precision, options.symbolic, options.form, names).build()
+
+    @property
+    def stem(self) -> str:
+        """The documents' file name without suffix: NAME, NAME-matrix, NAME-symbolic, ..."""
+        return self.solution.spec.name + FORMS[self.options.form][1] + (SYMBOLIC_SUFFIX if self.options.symbolic else "")
+
+    @property
+    def figure_stem(self) -> str:
+        """The figures' file names begin so: the same pictures for every form (NAME-network.svg)."""
+        return self.solution.spec.name + (SYMBOLIC_SUFFIX if self.options.symbolic else "")
+
+    def _figure_keys(self) -> list[str]:
+        depth = self.solution.network.depth
+        curve = [] if self.options.symbolic or self.solution.spec.iterations < 2 else ["error"]
+        return ["network"] + [f"paths-{l}" for l in range(1, depth)] + curve
 
     def render(self, fmt: str) -> str:
-        return FORMATS[fmt].header + FORMATS[fmt].render(self)
+        text = FORMATS[fmt].header + FORMATS[fmt].render(self)
+        if fmt == "md" and self.options.inline_figures:
+            for key, svg in self.figures(keys=True).items():
+                data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+                text = text.replace(f"({INLINE}{key})", f"(data:image/svg+xml;base64,{data})")
+        return text
+
+    def figures(self, keys: bool = False) -> dict[str, str]:
+        """Every SVG figure the Markdown shows, by file name (or by key): drawn from the view's data
+        with the SVG templates."""
+        figures, environment = self.view["figures"], _environment("svg", self.options.template_dir)
+        drawn = {"network": ("network.svg.j2", figures["network"]["figure"], "The network", False)}
+        for l, paths in figures["paths"].items():
+            drawn[f"paths-{l}"] = ("network.svg.j2", paths["figure"], f"The paths of the gradient of "
+                                   f"{paths['parameter_text']}", True)
+        if figures["curve"]:
+            drawn["error"] = ("curve.svg.j2", figures["curve"]["figure"], "The error against the iteration", False)
+        rendered = {}
+        for key, (template, data, title, highlighted) in drawn.items():
+            context = {"fig": data, "curve": data, "title": title, "highlighted": highlighted}
+            svg = environment.get_template(template).render(context)
+            rendered[key if keys else f"{self.figure_stem}-{key}.svg"] = FORMATS["md"].header + svg
+        return rendered
 
 
 def _templated(kind: str) -> Callable[[Documents], str]:
@@ -165,6 +210,7 @@ FORMATS: dict[str, Format] = {
 MARKS = {
     ".md": (b"<!-- symbackprop:", "head"), ".tex": (b"% symbackprop:", "head"),
     ".json": (b'"schema": "symbackprop-solution/', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
+    ".svg": (b"<!-- symbackprop:", "head"),
 }
 
 
@@ -181,8 +227,11 @@ def render_options(precision: int, symbolic: bool, template_dir: str | Path | No
 
 
 def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
-           template_dir: str | Path | None = None, form: str = "chain") -> str:
-    """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF."""
+           template_dir: str | Path | None = None, form: str = "chain", inline_figures: bool = False) -> str:
+    """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF.
+    Markdown refers to its figures as SVG files beside it (write() writes them), or with
+    ``inline_figures`` holds them as data URIs (a notebook's display)."""
     if fmt not in FORMATS:
         raise SpecError(f"format: render() makes {', '.join(FORMATS)}, found {fmt!r} (write() also makes pdf)")
-    return Documents(solution, render_options(precision, symbolic, template_dir, form)).render(fmt)
+    options = replace(render_options(precision, symbolic, template_dir, form), inline_figures=inline_figures)
+    return Documents(solution, options).render(fmt)

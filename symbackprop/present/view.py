@@ -30,12 +30,14 @@ LOSS_WORDS = {
 
 
 class ViewBuilder:
-    def __init__(self, solution: Solution, precision: int, symbolic: bool, form: str = "chain"):
+    def __init__(self, solution: Solution, precision: int, symbolic: bool, form: str = "chain",
+                 figure_names: dict | None = None):
         self.solution = solution
         self.network = solution.network
-        self.printer = SolutionPrinter(Labels.for_spec(solution.spec), precision)
+        self.printer = SolutionPrinter(Labels.for_spec(solution.spec, upright=True), precision)
         self.symbolic = symbolic
         self.form = form
+        self.figure_names = figure_names or {}  # figure -> the file (or data URI) Markdown shows it from
 
     def latex(self, expr) -> str:
         return self.printer.doprint(expr)
@@ -81,7 +83,26 @@ class ViewBuilder:
             "verification": self.verification(),
             "form": self.form,
             "matrix": self.matrix() if self.form in ("matrix", "both") else None,
+            "figures": self.figures(),
         }
+
+    def figures(self) -> dict:
+        """The network, the paths of each hidden layer's first weight, the error curve: their data
+        (figures.py) and the names Markdown refers to them by."""
+        from .figures import error_curve, network_figure
+        from .unicode import plain
+
+        network = self.network
+        paths = {}
+        for l in range(1, network.depth):
+            first = next(p for p in network.parameters if p.quantity.layer == l and p.quantity.kind == "weight")
+            label = self.latex(first.symbol)
+            paths[l] = {"figure": network_figure(self, highlight=first), "parameter": label,
+                        "parameter_text": plain(label), "name": self.figure_names.get(f"paths-{l}", "")}
+        curve = None if self.symbolic else error_curve(self.solution.training.history, self.number)
+        return {"network": {"figure": network_figure(self), "name": self.figure_names.get("network", "")},
+                "paths": paths,
+                "curve": curve and {"figure": curve, "name": self.figure_names.get("error", "")}}
 
     def _shown_sample(self, s: int) -> bool:
         return s == 1 or not self.symbolic
