@@ -106,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--rounding", choices=("exact", "carry"), default="exact",
                        help="carry: round every value to --digits decimals and carry it forward, as by hand")
     solve.add_argument("--digits", type=_precision, metavar="K", help="decimals for --rounding carry (default 4)")
+    solve.add_argument("--detail", choices=("auto", "full", "compact"), default="auto",
+                       help="full: every parameter worked out; compact: one weight and one bias a layer, the "
+                            "others in a table; auto (default): compact beyond 24 parameters x samples")
+    solve.add_argument("--sample", type=_iterations, metavar="N",
+                       help="with several samples, the one worked in full (compact's default: 1)")
     solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")
     solve.add_argument("--force", action="store_true",
                        help="replace existing files that symbackprop did not write (never the spec itself)")
@@ -161,7 +166,8 @@ def run_solve(args: argparse.Namespace) -> int:
     solution = solve(args.spec, notation=args.notation, iterations=args.iterations, carry_digits=carry,
                      progress=_progress_bar("training"))
     paths = write(solution, args.formats, args.output, precision=args.precision, symbolic=args.symbolic,
-                  template_dir=args.template_dir, force=args.force, form=args.form)
+                  template_dir=args.template_dir, force=args.force, form=args.form, detail=args.detail,
+                  sample=args.sample)
     for path in paths:
         print(path)
     return 0

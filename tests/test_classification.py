@@ -66,7 +66,8 @@ def test_gradients_against_the_reference_and_sympy(data):
 
 def test_closed_form_of_the_output_delta_is_shown_and_why():
     markdown = symbackprop.render(symbackprop.solve(SOFTMAX), "md")
-    assert "\\delta_{o1} &= - target_{o1} + out_{o1} \\cdot \\left(target_{o1} + target_{o2} + target_{o3}\\right)" in markdown
+    assert ("\\delta_{o1} &= - \\mathrm{target}_{o1} \\cr\n&\\quad + \\mathrm{out}_{o1} \\cdot \\left(\\mathrm{target}_{o1} + "
+            "\\mathrm{target}_{o2} + \\mathrm{target}_{o3}\\right)") in markdown
     assert "the targets sum to 1" in markdown
     bce = symbackprop.render(symbackprop.solve("bce"), "md")
     assert "cancels both denominators" in bce
@@ -105,7 +106,8 @@ def test_matrix_form_entries_equal_the_per_weight_values(name, overrides):
 
 def test_matrix_form_document_shows_bp1_to_bp4_with_numbers():
     markdown = symbackprop.render(symbackprop.solve("mazur"), "md", form="matrix")
-    assert "\\delta^{(2)} &= \\nabla_{out^{(2)}} E_{total} \\odot \\sigma'\\left(net^{(2)}\\right)" in markdown
+    assert ("\\delta^{(2)} &= \\nabla_{\\mathrm{out}^{(2)}} E_{\\mathrm{total}} \\odot "
+            "\\sigma'\\left(\\mathrm{net}^{(2)}\\right)") in markdown
     assert "0.74136507 \\cdot 0.186815602" in markdown  # the Hadamard product entry by entry (seed 003)
     assert "\\begin{bmatrix} 0.35891648 & 0.408666186 \\cr 0.51130127 & 0.561370121 \\end{bmatrix}" in markdown
     both = symbackprop.render(symbackprop.solve("mazur"), "md", form="both")

@@ -3,6 +3,7 @@ before and after training, lecture notes beside (never over) the worked solution
 layer table (issue 10)."""
 
 import re
+from contextlib import nullcontext
 
 import pytest
 
@@ -79,3 +80,52 @@ def test_no_doubled_brackets(name):
 def test_markdown_tables_right_align_their_numbers():
     document = symbackprop.render(symbackprop.solve("mazur", iterations=2), "md")
     assert "|:---|---:|---:|---:|---:|" in document and "| iterations | error |\n|---:|---:|" in document
+
+
+def test_length_under_control():
+    """xor (9 parameters x 4 samples) is compact by default: one weight and one bias a layer in full,
+    sample 1 worked and the other samples in a table; --detail full works everything out."""
+    xor = symbackprop.solve("xor")
+    compact, full = symbackprop.render(xor, "md"), symbackprop.render(xor, "md", detail="full")
+    assert len(compact.splitlines()) * 2 < len(full.splitlines())
+    assert "those of sample 1 are shown, and the other samples' values follow in a table" in compact
+    assert "### Sample 2\n\n| neuron | net input | output | $\\delta$ |" in compact
+    assert "The other parameters of this layer" in compact and "The other parameters" not in full
+    third = symbackprop.render(xor, "md", sample=3)
+    assert "those of sample 3 are shown" in third and "### Sample 1\n\n| neuron |" in third
+    mazur = symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
+    assert "The other parameters" not in mazur  # 10 parameters: worked in full
+    assert "The other parameters" in symbackprop.render(symbackprop.solve("mazur", iterations=1), "md",
+                                                        detail="compact")
+
+
+def test_a_wide_network_is_a_document_a_person_reads():
+    spec = {"inputs": [0.1 * k for k in range(16)], "targets": [0.5] * 16, "learning_rate": 0.5,
+            "layers": [{"activation": "sigmoid", "bias": 0.1,
+                        "weights": [[0.01 * ((j + k) % 7) for k in range(16)] for j in range(16)]}] * 3}
+    solution = symbackprop.solve(spec)
+    compact, full = symbackprop.render(solution, "md"), symbackprop.render(solution, "md", detail="full")
+    assert len(compact) * 4 < len(full)  # tables of the other parameters, not 816 worked derivations
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--sample", "5"], "sample: expected a sample's number from 1 to 4, found 5"),
+    (["--detail", "brief"], "invalid choice: 'brief'"),
+])
+def test_bad_detail_or_sample(tmp_path, capsys, arguments, message):
+    with pytest.raises(SystemExit) if "choice" in message else nullcontext():
+        status = main(["solve", "xor", "-o", str(tmp_path), *arguments])
+        assert status == 2
+    assert message in capsys.readouterr().err and not list(tmp_path.iterdir())
+
+
+def test_lecture_notes_end_in_closed_forms_and_the_delta_recursion():
+    """Each gradient ends as lecture notes print it, -(t - o)·o(1 - o)·out_h1, and a hidden δ as the
+    recursion (δ_o1·w5 + δ_o2·w7)·out_h1(1 - out_h1); each checked equal to the product of partials."""
+    document = symbackprop.render(symbackprop.solve("mazur", iterations=1), "md", symbolic=True)
+    assert ("&= - \\left(\\mathrm{target}_{o1} - \\mathrm{out}_{o1}\\right) \\cdot \\mathrm{out}_{o1} \\cdot "
+            "\\left(1 - \\mathrm{out}_{o1}\\right) \\cdot \\mathrm{out}_{h1}") in document
+    assert ("&= \\left(\\delta_{o1} \\cdot w_{5} + \\delta_{o2} \\cdot w_{7}\\right) \\cdot \\mathrm{out}_{h1} \\cdot "
+            "\\left(1 - \\mathrm{out}_{h1}\\right)") in document
+    for name in ("softmax", "bce", "deep", "xor"):  # every closed form is checked as it is made
+        symbackprop.render(symbackprop.solve(name, iterations=1), "md", symbolic=True)

@@ -29,7 +29,8 @@ INSTALL_HINT = ("install a LaTeX distribution (Debian/Ubuntu: apt-get install te
 
 def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "output", *,
           precision: int = DEFAULT_PRECISION, symbolic: bool = False,
-          template_dir: str | Path | None = None, force: bool = False, form: str = "chain") -> list[Path]:
+          template_dir: str | Path | None = None, force: bool = False, form: str = "chain",
+          detail: str = "auto", sample: int | None = None) -> list[Path]:
     """Render ``formats`` (a list, or a comma-separated text) of ``solution`` into ``out_dir``.
 
     Returns the paths written. Every document is rendered first, then written beside its final
@@ -40,7 +41,8 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
     if unknown or not formats:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
-    renderer = Documents(solution, render_options(precision, symbolic, template_dir, form))
+    renderer = Documents(solution, render_options(precision, symbolic, template_dir, form, detail, sample,
+                                                  len(solution.spec.samples)))
     stem = renderer.stem  # NAME-symbolic for lecture notes, which never replace the worked solution
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):

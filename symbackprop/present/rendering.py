@@ -27,6 +27,8 @@ from ..solution import Solution
 from .view import ViewBuilder
 
 
+DETAILS = ("auto", "full", "compact")
+COMPACT_FROM = 24  # worked parameters x samples beyond which "auto" is compact (Mazur's 2-2-2 has 10)
 INLINE = "figure:"  # a placeholder Markdown refers to an inline figure by, replaced by its data URI
 SYMBOLIC_SUFFIX = "-symbolic"  # NAME-symbolic.md: the formulas-only document, beside NAME.md
 
@@ -41,6 +43,8 @@ class RenderOptions:
     template_dir: Path | None = None
     form: str = "chain"  # a key of FORMS
     inline_figures: bool = False  # Markdown shows its SVG figures as data URIs, not files beside it (Jupyter)
+    detail: str = "auto"  # a key of DETAILS
+    sample: int | None = None  # the sample worked in full when there are several (None: as detail says)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
@@ -99,7 +103,21 @@ class Documents:
         options = self.options
         names = {key: (f"{INLINE}{key}" if options.inline_figures else f"{self.figure_stem}-{key}.svg")
                  for key in self._figure_keys()}
-        return ViewBuilder(self.solution, options.precision, options.symbolic, options.form, names).build()
+        detail, sample = self.detail()
+        return ViewBuilder(self.solution, options.precision, options.symbolic, options.form, names, detail,
+                           sample).build()
+
+    def detail(self) -> tuple[str, int | None]:
+        """What --detail and --sample ask for, "auto" decided: every parameter of every sample is
+        worked in full up to COMPACT_FROM of them; beyond, one weight and one bias a layer, and one
+        sample (the first unless --sample names another)."""
+        spec, options = self.solution.spec, self.options
+        detail = options.detail
+        if detail == "auto":
+            detail = "compact" if spec.parameter_count * len(spec.samples) > COMPACT_FROM else "full"
+        several = len(spec.samples) > 1
+        sample = options.sample if options.sample is not None else (1 if detail == "compact" and several else None)
+        return detail, sample if several else None
 
     @property
     def stem(self) -> str:
@@ -214,24 +232,33 @@ MARKS = {
 }
 
 
-def render_options(precision: int, symbolic: bool, template_dir: str | Path | None, form: str = "chain") -> RenderOptions:
-    """Options checked like spec fields, for API callers as much as for the command line."""
+def render_options(precision: int, symbolic: bool, template_dir: str | Path | None, form: str = "chain",
+                   detail: str = "auto", sample: int | None = None, samples: int = 1) -> RenderOptions:
+    """Options checked like spec fields, for API callers as much as for the command line;
+    ``samples``: how many the spec has, which ``sample`` must name one of."""
     if form not in FORMS:
         raise SpecError(f"form: expected one of {', '.join(FORMS)}, found {form!r}")
+    if detail not in DETAILS:
+        raise SpecError(f"detail: expected one of {', '.join(DETAILS)}, found {detail!r}")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or not 1 <= sample <= samples):
+        raise SpecError(f"sample: expected a sample's number from 1 to {samples}, found {sample!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision not in PRECISION_RANGE:
         raise SpecError(f"precision: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {precision!r}")
     if template_dir is not None and not Path(template_dir).is_dir():
         raise TemplateError(f"template-dir: {template_dir} is not a folder")
-    return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None, form)
+    return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None, form,
+                         detail=detail, sample=sample)
 
 
 def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
-           template_dir: str | Path | None = None, form: str = "chain", inline_figures: bool = False) -> str:
+           template_dir: str | Path | None = None, form: str = "chain", inline_figures: bool = False,
+           detail: str = "auto", sample: int | None = None) -> str:
     """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF.
     Markdown refers to its figures as SVG files beside it (write() writes them), or with
     ``inline_figures`` holds them as data URIs (a notebook's display)."""
     if fmt not in FORMATS:
         raise SpecError(f"format: render() makes {', '.join(FORMATS)}, found {fmt!r} (write() also makes pdf)")
-    options = replace(render_options(precision, symbolic, template_dir, form), inline_figures=inline_figures)
+    options = replace(render_options(precision, symbolic, template_dir, form, detail, sample,
+                                     len(solution.spec.samples)), inline_figures=inline_figures)
     return Documents(solution, options).render(fmt)

@@ -7,10 +7,14 @@ place strings. In symbolic mode (lecture notes) the numeric members of each equa
 from __future__ import annotations
 
 
+import math
+
 import sympy as sp
 from sympy.core.parameters import evaluate
 
+from ..engine.evaluate import FLOATS, evaluate_form
 from ..engine.steps import Step, add, definition, partial, with_zeros
+from ..errors import VerificationError
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
 from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
@@ -18,6 +22,10 @@ from ..model.rules import ACTIVATIONS
 from ..solution import Solution
 from .printing import Equation, SolutionPrinter
 
+#: The steps lecture notes end in a closed form, and those whose forms the closed forms are made of
+CLOSED_FORM_ROLES = ("chain", "gradient", "delta")
+SUBSTITUTED_ROLES = ("grad_out_output", "grad_out_hidden", "slope", "path", "contribution", "local", "jacobian")
+MAX_SUBSTITUTIONS = 8  # derivatives inside derivatives' forms: a few levels at most
 MAX_INPUTS_SHOWN = 4  # the outputs table names a sample by its inputs up to this many
 
 LOSS_WORDS = {
@@ -29,15 +37,38 @@ LOSS_WORDS = {
 }
 
 
+def _flat_product(form):
+    """A product of products as one product, its signs in front: -(t - o) · o · (1 - o) · out_h1."""
+    if not form.is_Mul:
+        return form
+    factors, negative = [], False
+    stack = list(reversed(form.args))
+    while stack:
+        factor = stack.pop()
+        if factor.is_Mul:
+            stack.extend(reversed(factor.args))
+        elif factor == -1:
+            negative = not negative
+        else:
+            factors.append(factor)
+    with evaluate(False):
+        return sp.Mul(*([-1] if negative else []), *factors)
+
+
 class ViewBuilder:
     def __init__(self, solution: Solution, precision: int, symbolic: bool, form: str = "chain",
-                 figure_names: dict | None = None):
+                 figure_names: dict | None = None, detail: str = "full", sample: int | None = None):
         self.solution = solution
         self.network = solution.network
         self.printer = SolutionPrinter(Labels.for_spec(solution.spec, upright=True), precision)
         self.symbolic = symbolic
         self.form = form
+        self._closed: dict | None = None  # derivative -> the form its step found (closed_form)
         self.figure_names = figure_names or {}  # figure -> the file (or data URI) Markdown shows it from
+        # "full": every parameter worked; "compact": one weight and one bias a layer (lecture notes: full)
+        self.detail = "full" if symbolic else detail
+        # the sample worked in full when there are several (None: every one); lecture notes need one
+        self.sample = 1 if symbolic and sample is None else sample
 
     def latex(self, expr) -> str:
         return self.printer.doprint(expr)
@@ -47,6 +78,9 @@ class ViewBuilder:
 
     def equation(self, step: Step) -> Equation:
         members = [step.lhs, *step.forms]
+        if self.symbolic and step.role in CLOSED_FORM_ROLES:
+            closed = self.closed_form(step)
+            members += [closed] if closed is not None else []
         if isinstance(step.value, tuple):  # a matrix: its forms with numbers, then its value
             numbers = [] if self.symbolic else [*step.numeric, self.printer.matrix(step.value)]
             return self.printer.equation(members + numbers, aligned=True)
@@ -71,7 +105,9 @@ class ViewBuilder:
             "given": self.given(),
             "rules": self.rules(),
             # formulas alone are the same for every sample: lecture notes show the first one
-            "one_sample_shown": self.symbolic and len(spec.samples) > 1,
+            "one_sample_shown": self.sample is not None and len(spec.samples) > 1,
+            "worked_sample": self.sample,
+            "other_samples": self.other_samples(),
             "forward": [self.forward_sample(f) for f in derivation.forward if self._shown_sample(f.sample)],
             "total_error": self.equation(derivation.error) if len(spec.samples) > 1 else None,
             "error_value": self.number(derivation.error.value),
@@ -104,8 +140,59 @@ class ViewBuilder:
                 "paths": paths,
                 "curve": curve and {"figure": curve, "name": self.figure_names.get("error", "")}}
 
+    def closed_form(self, step: Step):
+        """Lecture notes end a gradient or a δ in its closed form: each derivative replaced by what its
+        own step found (−(t − o), o(1 − o), out_h1, w5, ...), a δ of the layer above kept as δ (the
+        recursion). Checked equal to the product of partials at the spec's values."""
+        if self._closed is None:
+            derivation = self.solution.derivation
+            self._closed = {}
+            for other in derivation.steps():
+                if other.role == "delta":
+                    self._closed.update({alias: other.lhs for alias in other.aliases if alias.is_Derivative})
+                elif other.lhs.is_Derivative and other.role in SUBSTITUTED_ROLES:
+                    self._closed.setdefault(other.lhs, other.forms[-1])
+        form = step.forms[-1]
+        for _ in range(MAX_SUBSTITUTIONS):
+            with evaluate(False):  # in the order written: -(t - o) · o(1 - o) · out_h1
+                replaced = form.xreplace(self._closed)
+            if replaced == form:
+                break
+            form = replaced
+        if form == step.forms[-1] or form.atoms(sp.Derivative):
+            return None
+        form = _flat_product(form)
+        values = self.solution.derivation.values
+        found, expected = evaluate_form(form, FLOATS, values), step.value
+        if not math.isclose(found, expected, rel_tol=1e-9, abs_tol=1e-12 * max(1.0, abs(expected))):
+            raise VerificationError(f"the closed form of {step.lhs} gives {found!r}, the product of partials "
+                                    f"{expected!r}")
+        return form
+
     def _shown_sample(self, s: int) -> bool:
-        return s == 1 or not self.symbolic
+        return self.sample is None or s == self.sample
+
+    def other_samples(self) -> list[dict]:
+        """The samples not worked in full: each neuron's net input, output and delta, and the error."""
+        if self.sample is None or self.symbolic:
+            return []
+        derivation, network = self.solution.shown, self.network
+        rows = []
+        for forward in derivation.forward:
+            if self._shown_sample(forward.sample):
+                continue
+            s = forward.sample
+            neurons = [{"label": self.latex(network.out(l, j, s)),
+                        "net": self.number(derivation.values[network.net(l, j, s)]),
+                        "out": self.number(derivation.values[network.out(l, j, s)]),
+                        "delta": self._delta(l, j, s)}
+                       for l in range(1, network.depth + 1) for j in range(1, network.widths[l] + 1)]
+            rows.append({"index": s, "neurons": neurons, "error": self.number(forward.error.value)})
+        return rows
+
+    def _delta(self, layer: int, j: int, s: int) -> str:
+        value = self.solution.shown.values.get(self.network.delta(layer, j, s))
+        return "" if value is None else self.number(value)
 
     def network_description(self) -> dict:
         spec = self.solution.spec
@@ -171,13 +258,18 @@ class ViewBuilder:
     def forward_sample(self, forward) -> dict:
         """Each layer's net inputs and outputs in the order computed (a softmax layer: every net
         input before the outputs that share them)."""
-        layers = {}
+        layers: dict = {}
         for step in forward.order:
-            if step.role in ("net", "out"):
+            if step.role in ("net", "out") and (self.detail == "full" or step.place.to == 1):
                 layers.setdefault(step.place.layer, []).append([self.equation(step)])
+        network, s = self.network, forward.sample
         return {
             "index": forward.sample,
-            "layers": [{"index": l, "neurons": neurons} for l, neurons in layers.items()],
+            "layers": [{"index": l, "neurons": neurons, "table": [  # compact: the first neuron in full
+                {"label": self.latex(network.out(l, j, s)), "net": self.number(self.solution.shown.values[
+                    network.net(l, j, s)]), "out": self.number(self.solution.shown.values[network.out(l, j, s)])}
+                for j in range(2, network.widths[l] + 1)] if self.detail == "compact" else []}
+                for l, neurons in layers.items()],
             "terms": [self.equation(t) for t in forward.terms],
             "error": self.equation(forward.error),
         }
@@ -188,20 +280,46 @@ class ViewBuilder:
             "index": sample.sample,
             "error_form": self.equation(sample.error_form) if sample.error_form else None,
             "grad_outs": [self.equation(step) for step in sample.grad_outs],
-            "neurons": [self.backward_neuron(neuron) for neuron in sample.neurons],
+            "neurons": [self.backward_neuron(neuron) for neuron in sample.neurons
+                        if self.detail == "full" or neuron.index == 1],
+            "table": [{"label": self.latex(self.network.out(n.layer, n.index, n.sample)),
+                       "delta_label": self.latex(n.delta.lhs), "delta": self.number(n.delta.value)}
+                      for n in sample.neurons if self.detail == "compact" and n.index > 1],
         } for sample in layer.samples if self._shown_sample(sample.sample)]
-        parameters = [{
+        worked = self._worked(layer.parameters)
+        parameters = [self.parameter(pd) for pd in layer.parameters if pd in worked]
+        table = [self.parameter_row(pd) for pd in layer.parameters if pd not in worked]
+        return {"index": layer.layer, "output": layer.layer == self.network.depth,
+                "elementwise": self.network.activation(layer.layer)[0].elementwise,
+                "simplification": simplification.reason if simplification else None,
+                "samples": samples, "parameters": parameters, "table": table}
+
+    def _worked(self, parameters) -> list:
+        """The parameters worked in full: all; or, compact, the layer's first weight and first bias."""
+        if self.detail == "full":
+            return list(parameters)
+        weights = [pd for pd in parameters if not pd.parameter.is_bias][:1]
+        return weights + [pd for pd in parameters if pd.parameter.is_bias][:1]
+
+    def parameter(self, pd) -> dict:
+        return {
             "label": self.latex(pd.parameter.symbol),
             "samples": [{"index": s, "local": [self.equation(step) for step in local], "chain": self.equation(chain)}
                         for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)
                         if self._shown_sample(s)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
             "update_step": self.equation(pd.update) if pd.update else None,
-        } for pd in layer.parameters]
-        return {"index": layer.layer, "output": layer.layer == self.network.depth,
-                "elementwise": self.network.activation(layer.layer)[0].elementwise,
-                "simplification": simplification.reason if simplification else None,
-                "samples": samples, "parameters": parameters}
+        }
+
+    def parameter_row(self, pd) -> dict:
+        """A parameter not worked in full, in one row: its chain's product with numbers (of the worked
+        sample, when there are several), its gradient and its updated value."""
+        s = self.sample or self.solution.shown.update_samples[0]
+        chain = next((c for u, c in zip(self.solution.shown.update_samples, pd.chains) if u == s), pd.chains[0])
+        parts = self.equation(chain).parts
+        return {"label": self.latex(pd.parameter.symbol), "product": parts[-2] if len(parts) > 2 else parts[-1],
+                "gradient": self.number(pd.gradient.value),
+                "updated": self.number(pd.update.value if pd.update else pd.parameter.value)}
 
     def backward_neuron(self, neuron) -> dict:
         return {
