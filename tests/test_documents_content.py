@@ -129,3 +129,18 @@ def test_lecture_notes_end_in_closed_forms_and_the_delta_recursion():
             "\\left(1 - \\mathrm{out}_{h1}\\right)") in document
     for name in ("softmax", "bce", "deep", "xor"):  # every closed form is checked as it is made
         symbackprop.render(symbackprop.solve(name, iterations=1), "md", symbolic=True)
+
+
+def test_names_upright_and_exponents_apart_from_layer_indices():
+    """net, out, target and total are words (\\mathrm{net}); the power rule's exponent on w^2_11
+    stands apart from the layer index: (w^{2}_{11})^{1 - 1}, not w^{2}_{11}{}^{1-1}. The labels sheets
+    use (labels, JSON) stay plain."""
+    mazur = symbackprop.solve("mazur", iterations=1)
+    document = symbackprop.render(mazur, "md")
+    assert "\\mathrm{net}_{h1} = w_{1} \\cdot i_{1}" in document and "E_{\\mathrm{total}}" in document
+    assert not re.search(r"(?<![\\{A-Za-z])(net|out|target|total)_", document)
+    assert '"label": "out_{h1}"' in symbackprop.render(mazur, "json")
+    nielsen = symbackprop.render(symbackprop.solve("mazur", notation="nielsen", iterations=1), "md")
+    assert "\\left(w^{2}_{11}\\right)^{1 - 1}" in nielsen and "}^{1 - 1}" not in nielsen.replace("\\right)^{1 - 1}", "")
+    symbolic = symbackprop.render(mazur, "md", symbolic=True)
+    assert "## 1. The network\n" in symbolic and "given values" not in symbolic.split("## 2.")[0]

@@ -228,7 +228,7 @@ class SolutionPrinter(LatexPrinter):
             return f"\\frac{{1}}{{{self._print(expr.base)}}}"
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
         if "^" in base and not base.startswith("\\left("):
-            base = f"{{{base}}}"  # w^{2}_{11} to a power: a double superscript unless grouped
+            base = f"\\left({base}\\right)"  # (w^{2}_{11})^{1-1}: the power apart from the layer index
         return f"{base}^{{{self._exponent(expr.exp)}}}"
 
     def _print_SoftmaxShare(self, expr):
