@@ -144,3 +144,14 @@ def test_names_upright_and_exponents_apart_from_layer_indices():
     assert "\\left(w^{2}_{11}\\right)^{1 - 1}" in nielsen and "}^{1 - 1}" not in nielsen.replace("\\right)^{1 - 1}", "")
     symbolic = symbackprop.render(mazur, "md", symbolic=True)
     assert "## 1. The network\n" in symbolic and "given values" not in symbolic.split("## 2.")[0]
+
+
+def test_an_updated_parameter_with_a_layer_superscript_wears_a_tilde():
+    """{w^{2}_{11}}^{+} reads as "w to the 2+"; documents write the update as \\tilde{w}^{2}_{11} where the
+    label has a superscript (Mazur's w_{5}^{+} stays), and the checker reads either."""
+    nielsen = symbackprop.solve("mazur", notation="nielsen", iterations=1)
+    document = symbackprop.render(nielsen, "md")
+    assert "\\tilde{w}^{2}_{11} = w^{2}_{11} - \\eta" in document and "}^{+}" not in document
+    assert "w_{5}^{+} = w_{5} - \\eta" in symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
+    graded = symbackprop.check(nielsen.spec, {"\\tilde{w}^{2}_{11}": "0.3589", "{w^{2}_{11}}^{+}": "0.3589"})
+    assert [g.status for g in graded.grades] == ["correct", "correct"]

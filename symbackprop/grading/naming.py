@@ -53,6 +53,7 @@ class Answer:
 _WRAPPERS = re.compile(r"\\(?:text|mathrm|textrm|operatorname|mathit)\s*(?=\{)")
 _OLD = re.compile(r"\^\{+\s*old\s*\}+|\^old\b|,\s*\{?old\}?(?=\})")
 _NEW = re.compile(r"\^\{+\s*(?:new|\(?t\s*\+\s*1\)?)\s*\}+|\^new\b|\s*\((?:new)\)|,\s*\{?new\}?(?=\})|_\{?new\}?")
+_TILDE = re.compile(r"\\tilde\s*\{?([A-Za-z])\}?((?:[_^](?:\{[^{}]*\}|\w))*)")
 _UPDATE_FIRST = re.compile(r"\^\{?\+\}?_(\{[^{}]*\}|\w)")
 _SUBSCRIPTS = re.compile("[₀₁₂₃₄₅₆₇₈₉₊₋₍₎]+")
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾]+")
@@ -78,6 +79,7 @@ def canonical(label: str) -> str:
     text = _WRAPPERS.sub("", text)  # \text{new} as new
     text = _OLD.sub("", text)  # w_6^{old} is w_6
     text = _NEW.sub("^{+}", text)  # an update: w_5^{new}, w_5^{t+1}, w_5(new), w_{5,new}
+    text = _TILDE.sub(r"{\1\2}^{+}", text)  # \tilde{w}^{2}_{11}, as documents write an update
     text = _UPDATE_FIRST.sub(r"_\1^{+}", text)  # w^{+}_{5} as w_{5}^{+}
     text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
     # z_1^1 and z^1_1 print the same: superscript first

@@ -102,6 +102,7 @@ DERIVED_MATRICES = {
 }
 
 
+_TILDED = re.compile(r"^([A-Za-z])")  # the letter an updated parameter's tilde goes on
 _NAME = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})")  # a run of letters that is no command
 
 
@@ -151,6 +152,8 @@ class Labels:
             label = DERIVED_MATRICES[q.kind].format(**parts)
         else:
             label = formats[q.kind].format(l=q.layer)
+        if q.updated and self.upright:
+            return self._set(_TILDED.sub(r"\\tilde{\1}", label, count=1))
         return self._set(f"{{{label}}}^{{+}}" if q.updated else label)
 
     def generic(self, kind: str) -> str:
@@ -173,7 +176,9 @@ class Labels:
         if q.kind == "input":
             fields.update(k=q.to, k0=q.to - 1)
         label = self.formats[kind].format(**fields)
-        if q.updated:
+        if q.updated and "^" in label and self.upright:  # w^{2}_{11} has a superscript: a tilde, not a +
+            label = _TILDED.sub(r"\\tilde{\1}", label, count=1)
+        elif q.updated:
             label = f"{{{label}}}^{{+}}" if "^" in label else f"{label}^{{+}}"
         if q.sample is not None and self.samples > 1:  # the same neuron's value differs from sample to sample
             label = f"{{{label}}}^{{({q.sample})}}" if "^" in label else f"{label}^{{({q.sample})}}"

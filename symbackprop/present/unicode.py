@@ -12,6 +12,7 @@ _COMMANDS = {"partial": "∂", "delta": "δ", "Delta": "Δ", "eta": "η", "sigma
              "times": "×", "left": "", "right": "", "text": "", "mathrm": "", ",": " ", ";": " ", "!": "",
              "frac": "\\frac"}  # fractions are read after the commands
 _COMMAND = re.compile(r"\\([A-Za-z]+|[,;!]) ?")
+_TILDE = re.compile(r"\\tilde\{(\w)\}")
 _AFTER = re.compile(r"\s*\\text\{\s*after\s*\}\s*")
 _SCRIPT = re.compile(r"([_^])(?:\{([^{}]*)\}|(\w))")
 _SIMPLE = re.compile(r"[∂\w,.·^⁺⁻⁽⁾₊₋₍₎]+")  # one term: needs no brackets around it
@@ -22,7 +23,8 @@ _SUP = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾"
 def plain(label: str) -> str:
     """A LaTeX label or equation as a terminal shows it: ∂E_total/∂w₅, out_h1, δ_o1, w₅⁺, z²₁,
     1/(1 + e^(-net_o1)). Sub- and superscripts first (innermost first), then fractions."""
-    text = _COMMAND.sub(lambda m: _COMMANDS.get(m.group(1), m.group(1)), _AFTER.sub(" after ", label))
+    text = _TILDE.sub("\\1\u0303", label)  # \tilde{w}: w̃
+    text = _COMMAND.sub(lambda m: _COMMANDS.get(m.group(1), m.group(1)), _AFTER.sub(" after ", text))
     while (found := _SCRIPT.search(text)) is not None:
         mark, inner = found.group(1), found.group(2) if found.group(2) is not None else found.group(3)
         table = _SUB if mark == "_" else _SUP
