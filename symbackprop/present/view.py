@@ -7,25 +7,18 @@ place strings. In symbolic mode (lecture notes) the numeric members of each equa
 from __future__ import annotations
 
 
-import math
-
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from ..engine.evaluate import FLOATS, evaluate_form
 from ..engine.steps import Step, add, definition, partial, with_zeros
-from ..errors import VerificationError
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
 from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
 from ..model.rules import ACTIVATIONS
 from ..solution import Solution
+from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
 from .printing import Equation, SolutionPrinter
 
-#: The steps lecture notes end in a closed form, and those whose forms the closed forms are made of
-CLOSED_FORM_ROLES = ("chain", "gradient", "delta")
-SUBSTITUTED_ROLES = ("grad_out_output", "grad_out_hidden", "slope", "path", "contribution", "local", "jacobian")
-MAX_SUBSTITUTIONS = 8  # derivatives inside derivatives' forms: a few levels at most
 MAX_INPUTS_SHOWN = 4  # the outputs table names a sample by its inputs up to this many
 
 LOSS_WORDS = {
@@ -37,24 +30,6 @@ LOSS_WORDS = {
 }
 
 
-def _flat_product(form):
-    """A product of products as one product, its signs in front: -(t - o) · o · (1 - o) · out_h1."""
-    if not form.is_Mul:
-        return form
-    factors, negative = [], False
-    stack = list(reversed(form.args))
-    while stack:
-        factor = stack.pop()
-        if factor.is_Mul:
-            stack.extend(reversed(factor.args))
-        elif factor == -1:
-            negative = not negative
-        else:
-            factors.append(factor)
-    with evaluate(False):
-        return sp.Mul(*([-1] if negative else []), *factors)
-
-
 class ViewBuilder:
     def __init__(self, solution: Solution, precision: int, symbolic: bool, form: str = "chain",
                  figure_names: dict | None = None, detail: str = "full", sample: int | None = None):
@@ -63,7 +38,7 @@ class ViewBuilder:
         self.printer = SolutionPrinter(Labels.for_spec(solution.spec, upright=True), precision)
         self.symbolic = symbolic
         self.form = form
-        self._closed: dict | None = None  # derivative -> the form its step found (closed_form)
+        self.closed = ClosedForms(solution)
         self.figure_names = figure_names or {}  # figure -> the file (or data URI) Markdown shows it from
         # "full": every parameter worked; "compact": one weight and one bias a layer (lecture notes: full)
         self.detail = "full" if symbolic else detail
@@ -79,7 +54,7 @@ class ViewBuilder:
     def equation(self, step: Step) -> Equation:
         members = [step.lhs, *step.forms]
         if self.symbolic and step.role in CLOSED_FORM_ROLES:
-            closed = self.closed_form(step)
+            closed = self.closed.of(step)
             members += [closed] if closed is not None else []
         if isinstance(step.value, tuple):  # a matrix: its forms with numbers, then its value
             numbers = [] if self.symbolic else [*step.numeric, self.printer.matrix(step.value)]
@@ -139,35 +114,6 @@ class ViewBuilder:
         return {"network": {"figure": network_figure(self), "name": self.figure_names.get("network", "")},
                 "paths": paths,
                 "curve": curve and {"figure": curve, "name": self.figure_names.get("error", "")}}
-
-    def closed_form(self, step: Step):
-        """Lecture notes end a gradient or a δ in its closed form: each derivative replaced by what its
-        own step found (−(t − o), o(1 − o), out_h1, w5, ...), a δ of the layer above kept as δ (the
-        recursion). Checked equal to the product of partials at the spec's values."""
-        if self._closed is None:
-            derivation = self.solution.derivation
-            self._closed = {}
-            for other in derivation.steps():
-                if other.role == "delta":
-                    self._closed.update({alias: other.lhs for alias in other.aliases if alias.is_Derivative})
-                elif other.lhs.is_Derivative and other.role in SUBSTITUTED_ROLES:
-                    self._closed.setdefault(other.lhs, other.forms[-1])
-        form = step.forms[-1]
-        for _ in range(MAX_SUBSTITUTIONS):
-            with evaluate(False):  # in the order written: -(t - o) · o(1 - o) · out_h1
-                replaced = form.xreplace(self._closed)
-            if replaced == form:
-                break
-            form = replaced
-        if form == step.forms[-1] or form.atoms(sp.Derivative):
-            return None
-        form = _flat_product(form)
-        values = self.solution.derivation.values
-        found, expected = evaluate_form(form, FLOATS, values), step.value
-        if not math.isclose(found, expected, rel_tol=1e-9, abs_tol=1e-12 * max(1.0, abs(expected))):
-            raise VerificationError(f"the closed form of {step.lhs} gives {found!r}, the product of partials "
-                                    f"{expected!r}")
-        return form
 
     def _shown_sample(self, s: int) -> bool:
         return self.sample is None or s == self.sample
