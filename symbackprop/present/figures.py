@@ -16,7 +16,7 @@ from .unicode import plain
 
 LAYER_GAP = 4.0  # layout units between two columns of neurons
 NEURON_GAP = 1.6  # between two neurons of a column
-LABELLED_WIDTH = 3  # edges of a layer pair with wider layers are drawn without labels
+LABELLED_WIDTH = 2  # edges of a layer pair with wider layers are drawn without labels (3 x 3 overlap)
 CURVE_POINTS = 200  # points of the error curve, evenly spaced over the iterations
 LOG_SPAN = 100.0  # an error curve spanning this factor or more is drawn on a log scale
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -77,7 +77,7 @@ def _edge(view, start: tuple, end: tuple, parameter, j: int, width: int, labelle
     return {"x1": start[0], "y1": start[1], "x2": end[0], "y2": end[1], "on": on, "labelled": labelled,
             "lx": start[0] + t * (end[0] - start[0]), "ly": start[1] + t * (end[1] - start[1]),
             "latex": f"{label} = {value}" if value else label,
-            "text": f"{plain(label)} = {value}" if value else plain(label)}
+            "text": f"{plain(label)} = {value.replace('-', '−')}" if value else plain(label)}
 
 
 def error_curve(history: tuple[float, ...], number) -> dict | None:

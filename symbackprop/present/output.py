@@ -51,9 +51,11 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
         elif fmt == "json":  # the same in every form
             documents[f"{solution.spec.name}{SYMBOLIC_SUFFIX if symbolic else ''}.json"] = renderer.render(fmt).encode("utf-8")
         else:
-            documents[f"{stem}{FORMATS[fmt].suffix}"] = renderer.render(fmt).encode("utf-8")
-        if fmt == "md":  # its figures, beside it
-            documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()})
+            text = renderer.render(fmt)
+            documents[f"{stem}{FORMATS[fmt].suffix}"] = text.encode("utf-8")
+            if fmt == "md":  # the figures it shows, beside it
+                documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()
+                                  if f"]({name})" in text})
     folder = Path(out_dir)
     _refuse_replacing(folder, documents, solution.spec.source, force)
     return write_files(folder, documents)

@@ -198,7 +198,7 @@ class ViewBuilder:
         equations = [definition(error, add(*shown)),
                      definition(partial(error, o), with_zeros(loss.power_rule(t, o, n), 1, n), loss.slope(t, o, n))]
         words = LOSS_WORDS[self.solution.spec.loss] + (f" (n = {n})" if self.solution.spec.loss == "mse" else "")
-        return {"name": self.solution.spec.loss, "words": words,
+        return {"name": "The error", "words": words,
                 "equations": [self.equation(e) for e in equations], "outputs": n}
 
     def forward_sample(self, forward) -> dict:
@@ -228,9 +228,7 @@ class ViewBuilder:
             "grad_outs": [self.equation(step) for step in sample.grad_outs],
             "neurons": [self.backward_neuron(neuron) for neuron in sample.neurons
                         if self.detail == "full" or neuron.index == 1],
-            "table": [{"label": self.latex(self.network.out(n.layer, n.index, n.sample)),
-                       "delta_label": self.latex(n.delta.lhs), "delta": self.number(n.delta.value)}
-                      for n in sample.neurons if self.detail == "compact" and n.index > 1],
+            "table": [self._neuron_row(n) for n in sample.neurons if self.detail == "compact" and n.index > 1],
         } for sample in layer.samples if self._shown_sample(sample.sample)]
         worked = self._worked(layer.parameters)
         parameters = [self.parameter(pd) for pd in layer.parameters if pd in worked]
@@ -239,6 +237,14 @@ class ViewBuilder:
                 "elementwise": self.network.activation(layer.layer)[0].elementwise,
                 "simplification": simplification.reason if simplification else None,
                 "samples": samples, "parameters": parameters, "table": table}
+
+    def _neuron_row(self, neuron) -> dict:
+        """A neuron not worked in full: its δ as the product of its factors with numbers, so that the
+        parameters' products below can be traced to it."""
+        parts = self.equation(neuron.delta).parts
+        return {"label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
+                "delta_label": self.latex(neuron.delta.lhs),
+                "product": parts[-2] if len(parts) > 2 else "", "delta": self.number(neuron.delta.value)}
 
     def _worked(self, parameters) -> list:
         """The parameters worked in full: all; or, compact, the layer's first weight and first bias."""
