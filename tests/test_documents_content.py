@@ -155,3 +155,13 @@ def test_an_updated_parameter_with_a_layer_superscript_wears_a_tilde():
     assert "w_{5}^{+} = w_{5} - \\eta" in symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
     graded = symbackprop.check(nielsen.spec, {"\\tilde{w}^{2}_{11}": "0.3589", "{w^{2}_{11}}^{+}": "0.3589"})
     assert [g.status for g in graded.grades] == ["correct", "correct"]
+
+
+def test_an_unlabelled_picture_hands_its_numbers_to_a_table():
+    """softmax has 3 neurons a side: its picture's edges stay unlabelled and every weight and bias is
+    in a table below it."""
+    document = symbackprop.render(symbackprop.solve("softmax", iterations=1), "md")
+    assert "the table below gives every weight and bias" in document
+    assert "| $w^{1}_{11}$ | $0.4$ | $w^{1}_{12}$ | $-0.3$ |" in document
+    mazur = symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
+    assert "- Layer 1: $w_{1} = 0.15$" in mazur and "| parameter | value |" not in mazur

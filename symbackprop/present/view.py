@@ -170,7 +170,8 @@ class ViewBuilder:
         for l in range(1, network.depth + 1):
             params = [p for p in network.parameters if p.quantity.layer == l]
             layers.append({"index": l, "parameters": [(self.latex(p.symbol), self.number(p.value)) for p in params]})
-        return {"samples": samples, "layers": layers}
+        return {"samples": samples, "layers": layers,
+                "parameters": [pair for layer in layers for pair in layer["parameters"]]}
 
     def rules(self) -> list[dict]:
         """The general forms used: each activation once, then the loss (as written, not simplified)."""
