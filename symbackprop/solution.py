@@ -30,6 +30,7 @@ class Solution:
     training: Training  # the compiled derivation, iterated
     reference: Reference  # the independent numeric engine's first update and true deltas
     verification: Verification
+    numeric: NumericNetwork  # the independent engine, for values at parameters training found (outputs)
     carried: Derivation | None = None  # the steps redone by hand: rounded to carry_digits and carried forward
 
     @cached_property
@@ -49,7 +50,7 @@ class Solution:
         """Each sample's outputs at ``parameters`` (SymbolicNetwork.parameters order; default: the
         spec's), computed by the independent numeric engine; the error they give at the end of
         training must be the one training recorded (a VerificationError otherwise)."""
-        numeric, training = NumericNetwork(self.spec), self.training
+        numeric, training = self.numeric, self.training
         state = numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state()
         recorded = {id(training.final): training.history[-1]}  # the history has the error at these
         if self.spec.mode == "batch":
@@ -101,7 +102,7 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
                               "iterations") from None
     verification = verify(network, derivation, training, numeric, reference)
     carried = derive(network, carry_digits) if carry_digits is not None else None
-    return Solution(spec, network, derivation, training, reference, verification, carried)
+    return Solution(spec, network, derivation, training, reference, verification, numeric, carried)
 
 
 def _as_spec(source, overrides: dict) -> Spec:

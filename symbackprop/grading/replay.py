@@ -184,10 +184,8 @@ class Replay:
             return self.values[i], self.origin[i]
         if record.iteration != 1 or (record.quantity == "history" and network.spec.mode != "batch"):
             return None, None
-        from ..oracle.numeric import NumericNetwork
-
         indices = [plan.index.get(p.updated_symbol, plan.index[p.symbol]) for p in network.parameters]
-        numeric = NumericNetwork(network.spec)
+        numeric = solution.numeric
         try:
             state = numeric.state_from([self.values[i] for i in indices])
             if record.quantity == "history":

@@ -35,7 +35,7 @@ def network_figure(view, highlight=None) -> dict:
             y = (tall - 1 - width) * NEURON_GAP / 2 + (j + 0.5) * NEURON_GAP  # below the bias row
             place[(l, j)] = (l * LAYER_GAP, y)
             latex = view.latex(network.out(l, j, None))  # a neuron, not one sample's value of it
-            nodes.append(_node(place[(l, j)], latex, "input" if l == 0 else "neuron", _on(highlight, l, j, depth)))
+            nodes.append(_node(place[(l, j)], latex, "input" if l == 0 else "neuron", _on(highlight, l, j)))
     for p in network.parameters:
         q = p.quantity
         if q.kind == "bias" and (q.layer - 1, 0) not in place:
@@ -44,8 +44,8 @@ def network_figure(view, highlight=None) -> dict:
         for j in (p.reaches if q.kind == "bias" else (q.to,)):
             start = place[(q.layer - 1, 0 if q.kind == "bias" else q.source)]
             labelled = max(widths[q.layer - 1], widths[q.layer]) <= LABELLED_WIDTH
-            on = highlight is not None and (p is highlight or (q.kind == "weight" and _on(highlight, q.layer - 1,
-                                                                                           q.source, depth)))
+            on = highlight is not None and (p is highlight or
+                                            (q.kind == "weight" and _on(highlight, q.layer - 1, q.source)))
             once = labelled and (q.kind == "weight" or j == p.reaches[0])  # a shared bias is labelled once
             edges.append(_edge(view, start, place[(q.layer, j)], p, j, widths[q.layer], once, on))
     captions = [{"x": l * LAYER_GAP, "y": (tall + 0.2) * NEURON_GAP, "text": layer.activation}
@@ -56,7 +56,7 @@ def network_figure(view, highlight=None) -> dict:
                                                   for l in range(depth))}
 
 
-def _on(highlight, layer: int, j: int, depth: int) -> bool:
+def _on(highlight, layer: int, j: int) -> bool:
     """Is neuron j of ``layer`` on a path the highlighted parameter's gradient sums over?"""
     if highlight is None:
         return False
