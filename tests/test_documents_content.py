@@ -165,3 +165,12 @@ def test_an_unlabelled_picture_hands_its_numbers_to_a_table():
     assert "| $w^{1}_{11}$ | $0.4$ | $w^{1}_{12}$ | $-0.3$ |" in document
     mazur = symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
     assert "- Layer 1: $w_{1} = 0.15$" in mazur and "| parameter | value |" not in mazur
+
+
+def test_a_linear_error_curve_labels_its_axis_briefly():
+    """A curve that falls by less than a factor of 100 is linear; its tick labels fit beside the axis
+    (three significant digits, not the document's nine decimals)."""
+    from symbackprop.present.figures import error_curve
+
+    curve = error_curve((0.210276124, 0.2, 0.15, 0.12))
+    assert not curve["log"] and [label for _, label, _ in curve["ticks"]] == ["0", "0.0526", "0.105", "0.158", "0.21"]

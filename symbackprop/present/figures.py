@@ -80,9 +80,10 @@ def _edge(view, start: tuple, end: tuple, parameter, j: int, width: int, labelle
             "text": f"{plain(label)} = {value.replace('-', '−')}" if value else plain(label)}
 
 
-def error_curve(history: tuple[float, ...], number) -> dict | None:
+def error_curve(history: tuple[float, ...]) -> dict | None:
     """The error against the iteration, on a log scale when it spans LOG_SPAN or more; None for a
-    single update (two points are no curve). ``number`` prints a tick's value."""
+    single update (two points are no curve). Tick labels have three significant digits: an axis
+    needs no more, and nine decimals do not fit beside it."""
     last = len(history) - 1
     if last < 2:
         return None
@@ -97,7 +98,7 @@ def error_curve(history: tuple[float, ...], number) -> dict | None:
     points = [(i / last, 1 - (scale(v) - bottom) / span) for i, v in zip(iterations, values)]
     ticks = ([(1 - (e - bottom) / span, f"10{str(e).translate(_SUPERSCRIPT)}", e)
               for e in range(int(bottom), int(top) + 1)] if log else
-             [(1 - k / 4, number(bottom + span * k / 4), None) for k in range(5)])
+             [(1 - k / 4, f"{bottom + span * k / 4:.3g}", None) for k in range(5)])
     return {"points": points, "log": log, "ticks": ticks, "last": last,
             "coordinates": list(zip(iterations, values)), "ymin": 10 ** bottom if log else 0.0,
             "ymax": 10 ** top if log else top}

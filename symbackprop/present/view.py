@@ -110,7 +110,7 @@ class ViewBuilder:
             label = self.latex(first.symbol)
             paths[l] = {"figure": network_figure(self, highlight=first), "parameter": label,
                         "parameter_text": plain(label), "name": self.figure_names.get(f"paths-{l}", "")}
-        curve = None if self.symbolic else error_curve(self.solution.training.history, self.number)
+        curve = None if self.symbolic else error_curve(self.solution.training.history)
         return {"network": {"figure": network_figure(self), "name": self.figure_names.get("network", "")},
                 "paths": paths,
                 "curve": curve and {"figure": curve, "name": self.figure_names.get("error", "")}}
