@@ -300,6 +300,9 @@ class ViewBuilder:
                           "equations": equations(layer)} for layer in form.backward],
             "rules": [self.equation(step) for step in self.matrix_rules()],
             "checked": sum(len(entries) for _, entries in form.entries),
+            # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
+            # transpose, a gradient) or the samples (one column each), whichever is wider
+            "columns": max(*self.network.widths, len(form.samples)),
         }
 
     def matrix_rules(self) -> list:
