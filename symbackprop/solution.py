@@ -6,8 +6,10 @@ turns a :class:`Solution` into documents, so one solve can be rendered in severa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from os import PathLike
 from pathlib import Path
 from typing import Callable
 
@@ -86,9 +88,12 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     computations disagree. ``progress(done, total)`` hears how training advances (the CLI draws a
     progress bar with it on a terminal).
     """
-    if carry_digits is not None and (isinstance(carry_digits, bool) or carry_digits not in PRECISION_RANGE):
+    if carry_digits is not None and (isinstance(carry_digits, bool) or not isinstance(carry_digits, int)
+                                     or carry_digits not in PRECISION_RANGE):
         raise SpecError(f"digits: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {carry_digits!r}")
+    if progress is not None and not callable(progress):
+        raise SpecError(f"progress: expected a function progress(done, total), found {progress!r}")
     spec = _as_spec(source, overrides)
     network = SymbolicNetwork(spec)
     derivation = derive(network)
@@ -106,12 +111,15 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
 
 
 def _as_spec(source, overrides: dict) -> Spec:
+    if not isinstance(source, (str, PathLike, Spec, Mapping)):
+        raise SpecError(f"spec: expected a file's path, an example's name, a mapping or a Spec, "
+                        f"found {type(source).__name__}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(source, Spec):
         if not overrides:
             return source
         source = _spec_fields(source)
-    if isinstance(source, dict):
+    if isinstance(source, Mapping):
         return validate({**source, **overrides}, default_name=source.get("name", "network"))
     return load_spec(source, **overrides)
 

@@ -31,3 +31,58 @@ def test_matrix_form_compiles_beyond_ten_columns(tmp_path, inputs, widths, sampl
     result = subprocess.run(["pdflatex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                              source.name], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout[-800:]
+
+
+ONLINE = {"name": "online", "mode": "online", "learning_rate": 0.5,
+          "samples": [{"inputs": [a, b], "targets": [a ^ b]} for a in (0, 1) for b in (0, 1)],
+          "layers": [{"activation": "sigmoid", "weights": [[0.5, -0.4], [0.3, 0.2]], "bias": [0.1, -0.1]},
+                     {"activation": "sigmoid", "weights": [[0.7, -0.6]], "bias": 0.2}]}
+
+
+def test_online_mode_refuses_to_work_a_sample_it_does_not_update_from(tmp_path, capsys):
+    """Online mode works out the first update, on sample 1 alone; --sample 4 printed an empty
+    backward pass under "sample 4" and a table of sample 1's products labelled sample 4's."""
+    solution = symbackprop.solve(ONLINE)
+    with pytest.raises(symbackprop.SpecError, match=r"^sample: expected 1, the sample whose update is worked out"):
+        symbackprop.render(solution, "md", sample=4)
+    spec = tmp_path / "online.json"
+    spec.write_text(__import__("json").dumps(ONLINE))
+    from symbackprop.cli import main
+
+    assert main(["solve", str(spec), "--sample", "2", "-o", str(tmp_path / "out")]) == 2
+    assert len(capsys.readouterr().err.splitlines()) == 1 and not (tmp_path / "out").exists()
+    compact = symbackprop.render(solution, "md", detail="compact", sample=1)
+    assert "sample 1 are shown" in compact and "the gradient sums the samples' terms" not in compact
+    assert "sample 3's term" in symbackprop.render(symbackprop.solve("xor", iterations=1), "md", sample=3)
+
+
+def _course():
+    return symbackprop.solve("course", iterations=1)
+
+
+MISUSES = {  # a call given the wrong type of thing, and the field its one-line error names
+    "solve(123)": (lambda: symbackprop.solve(123), "spec"),
+    "solve(None)": (lambda: symbackprop.solve(None), "spec"),
+    "solve(b'mazur')": (lambda: symbackprop.solve(b"mazur"), "spec"),
+    "carry_digits=3.0": (lambda: symbackprop.solve("course", carry_digits=3.0), "digits"),
+    "progress=5": (lambda: symbackprop.solve("course", progress=5), "progress"),
+    "render('course')": (lambda: symbackprop.render("course"), "solution"),
+    "render(fmt=['md'])": (lambda: symbackprop.render(_course(), ["md"]), "format"),
+    "form=['x']": (lambda: symbackprop.render(_course(), form=["x"]), "form"),
+    "symbolic='no'": (lambda: symbackprop.render(_course(), symbolic="no"), "symbolic"),
+    "template_dir=5": (lambda: symbackprop.render(_course(), template_dir=5), "template-dir"),
+    "write(5 formats)": (lambda: symbackprop.write(_course(), 5, "unused"), "format"),
+    "write([5])": (lambda: symbackprop.write(_course(), [5], "unused"), "format"),
+    "write(out_dir=None)": (lambda: symbackprop.write(_course(), ["md"], None), "output"),
+    "write('course')": (lambda: symbackprop.write("course", ["md"], "unused"), "solution"),
+    "write(force='x')": (lambda: symbackprop.write(_course(), ["md"], "unused", force="x"), "force"),
+}
+
+
+@pytest.mark.parametrize("call", MISUSES)
+def test_api_misuse_is_bad_input_naming_its_field(call, tmp_path, monkeypatch):
+    """Each raised TypeError, KeyError or AttributeError (or, for "no", silently meant yes)."""
+    monkeypatch.chdir(tmp_path)  # where a write() that failed to refuse would have written
+    function, field = MISUSES[call]
+    with pytest.raises(symbackprop.SymbackpropError, match=rf"^{field}: "):
+        function()

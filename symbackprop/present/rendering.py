@@ -233,22 +233,49 @@ MARKS = {
 
 
 def render_options(precision: int, symbolic: bool, template_dir: str | Path | None, form: str = "chain",
-                   detail: str = "auto", sample: int | None = None, samples: int = 1) -> RenderOptions:
-    """Options checked like spec fields, for API callers as much as for the command line;
-    ``samples``: how many the spec has, which ``sample`` must name one of."""
-    if form not in FORMS:
-        raise SpecError(f"form: expected one of {', '.join(FORMS)}, found {form!r}")
-    if detail not in DETAILS:
-        raise SpecError(f"detail: expected one of {', '.join(DETAILS)}, found {detail!r}")
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or not 1 <= sample <= samples):
-        raise SpecError(f"sample: expected a sample's number from 1 to {samples}, found {sample!r}")
+                   detail: str = "auto", sample: int | None = None, samples: tuple[int, ...] = (1,)) -> RenderOptions:
+    """Options checked like spec fields, for API callers as much as for the command line.
+
+    ``samples``: those the worked update uses (Derivation.update_samples), which ``sample`` must name
+    one of: every sample in batch mode, sample 1 alone in online mode, whose later updates start
+    from parameters the document does not work out.
+    """
+    choose("form", form, FORMS)
+    choose("detail", detail, DETAILS)
+    flag("symbolic", symbolic)
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample not in samples):
+        expected = (f"a sample's number from 1 to {len(samples)}" if len(samples) > 1 else
+                    "1, the sample whose update is worked out (in online mode, each later sample's update "
+                    "starts from parameters the earlier ones changed)")
+        raise SpecError(f"sample: expected {expected}, found {sample!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision not in PRECISION_RANGE:
         raise SpecError(f"precision: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {precision!r}")
+    if template_dir is not None and not isinstance(template_dir, (str, os.PathLike)):
+        raise SpecError(f"template-dir: expected a folder's path, found {template_dir!r}")
     if template_dir is not None and not Path(template_dir).is_dir():
         raise TemplateError(f"template-dir: {template_dir} is not a folder")
     return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None, form,
                          detail=detail, sample=sample)
+
+
+def choose(field: str, value, choices) -> None:
+    """SpecError unless ``value`` is one of ``choices`` (a list or an unhashable value is none of them)."""
+    if not isinstance(value, str) or value not in choices:
+        raise SpecError(f"{field}: expected one of {', '.join(choices)}, found {value!r}")
+
+
+def flag(field: str, value) -> None:
+    """SpecError unless ``value`` is True or False: "no" or 0 would be read as a choice they are not."""
+    if not isinstance(value, bool):
+        raise SpecError(f"{field}: expected True or False, found {value!r}")
+
+
+def solution_of(value) -> Solution:
+    """``value`` if it is a Solution, else SpecError: render() and write() take what solve() returns."""
+    if not isinstance(value, Solution):
+        raise SpecError(f"solution: expected what symbackprop.solve() returns, found {type(value).__name__}")
+    return value
 
 
 def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
@@ -257,8 +284,10 @@ def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PREC
     """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF.
     Markdown refers to its figures as SVG files beside it (write() writes them), or with
     ``inline_figures`` holds them as data URIs (a notebook's display)."""
-    if fmt not in FORMATS:
+    solution = solution_of(solution)
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise SpecError(f"format: render() makes {', '.join(FORMATS)}, found {fmt!r} (write() also makes pdf)")
+    flag("inline_figures", inline_figures)
     options = replace(render_options(precision, symbolic, template_dir, form, detail, sample,
-                                     len(solution.spec.samples)), inline_figures=inline_figures)
+                                     solution.derivation.update_samples), inline_figures=inline_figures)
     return Documents(solution, options).render(fmt)
