@@ -64,6 +64,13 @@ class Solution:
                                         f"training recorded {expected!r}")
         return [numeric.forward(state, inputs)[1][-1] for inputs, _ in numeric.samples]
 
+    def __reduce__(self):
+        """Pickled (for a process pool, or a notebook's deep copy) as what it was solved from: the
+        spec, with the overrides already in it, and carry_digits. Its compiled functions and rule
+        tables are code, not data; unpickling solves again, and solve is deterministic, so the copy
+        is equal to the original, number for number."""
+        return _solve_again, (self.spec, self.carried.digits if self.carried else None)
+
     def __repr__(self) -> str:
         """One line: a notebook shows the worked solution itself (_repr_markdown_)."""
         spec, history = self.spec, self.training.history
@@ -108,6 +115,10 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     verification = verify(network, derivation, training, numeric, reference)
     carried = derive(network, carry_digits) if carry_digits is not None else None
     return Solution(spec, network, derivation, training, reference, verification, numeric, carried)
+
+
+def _solve_again(spec: Spec, carry_digits: int | None) -> Solution:
+    return solve(spec, carry_digits=carry_digits)
 
 
 def _as_spec(source, overrides: dict) -> Spec:

@@ -86,3 +86,24 @@ def test_api_misuse_is_bad_input_naming_its_field(call, tmp_path, monkeypatch):
     function, field = MISUSES[call]
     with pytest.raises(symbackprop.SymbackpropError, match=rf"^{field}: "):
         function()
+
+
+def test_a_solution_pickles_and_deep_copies_to_an_equal_one():
+    """A notebook deep-copies, a process pool pickles; both failed on the compiled functions and
+    rule tables' lambdas. The copy is solved again from its spec and carry_digits."""
+    import copy
+    import pickle
+
+    original = symbackprop.solve("xor", iterations=3, notation="mazur", carry_digits=3)
+    for clone in (pickle.loads(pickle.dumps(original)), copy.deepcopy(original)):
+        assert clone is not original and clone.spec == original.spec and clone.carried.digits == 3
+        for fmt in ("json", "md"):
+            assert symbackprop.render(clone, fmt) == symbackprop.render(original, fmt)
+
+
+def test_a_process_pool_returns_solutions():
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        solution = pool.submit(symbackprop.solve, "course", iterations=2).result(timeout=120)
+    assert symbackprop.render(solution, "json") == symbackprop.render(symbackprop.solve("course", iterations=2), "json")
