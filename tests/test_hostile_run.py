@@ -107,3 +107,36 @@ def test_a_process_pool_returns_solutions():
     with ProcessPoolExecutor(max_workers=1) as pool:
         solution = pool.submit(symbackprop.solve, "course", iterations=2).result(timeout=120)
     assert symbackprop.render(solution, "json") == symbackprop.render(symbackprop.solve("course", iterations=2), "json")
+
+
+def test_present_does_not_import_solution_py():
+    """solution.py imports present/rendering.py (a Solution displays itself in a notebook), so no
+    module of present/ may import solution.py, directly or through another module, at any depth
+    or inside a function: the two imported each other."""
+    import ast
+    from pathlib import Path
+
+    package = Path(symbackprop.__file__).parent
+    modules = {".".join(p.relative_to(package.parent).with_suffix("").parts): p for p in package.rglob("*.py")}
+
+    def run_time(node):  # every node but those under "if TYPE_CHECKING:", which never run
+        for child in ast.iter_child_nodes(node):
+            if not (isinstance(child, ast.If) and getattr(child.test, "id", None) == "TYPE_CHECKING"):
+                yield child
+                yield from run_time(child)
+
+    def imported(name: str) -> set[str]:
+        found, here = set(), name.split(".")[:-1]
+        for node in run_time(ast.parse(modules[name].read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = ".".join(here[:len(here) - node.level + 1] + ([node.module] if node.module else []))
+                found |= {m for m in (base, *(f"{base}.{a.name}" for a in node.names)) if m in modules}
+        return found - {name}
+
+    seen, todo = set(), [m for m in modules if m.startswith("symbackprop.present.")]
+    while todo:
+        name = todo.pop()
+        seen.add(name)
+        todo += [m for m in imported(name) if m not in seen]
+    assert "symbackprop.solution" not in seen
+    assert "symbackprop.present.rendering" in imported("symbackprop.solution")

@@ -15,11 +15,14 @@ import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
 from .rendering import FORMATS, MARKS, SYMBOLIC_SUFFIX, Documents, flag, render_options, solution_of
-from ..solution import Solution
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
 MAX_PDF_BYTES = 64_000_000  # a PDF's mark is in its info dictionary, near the end

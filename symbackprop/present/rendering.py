@@ -16,15 +16,18 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import __version__
+from ..engine.derive import Derivation
 from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from ..errors import SpecError, TemplateError
 from ..model.notation import Labels
 from .printing import escape_latex, markdown_math
-from ..solution import Solution
 from .view import ViewBuilder
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 
 DETAILS = ("auto", "full", "compact")
@@ -272,8 +275,9 @@ def flag(field: str, value) -> None:
 
 
 def solution_of(value) -> Solution:
-    """``value`` if it is a Solution, else SpecError: render() and write() take what solve() returns."""
-    if not isinstance(value, Solution):
+    """``value`` if it is a Solution, else SpecError: render() and write() take what solve() returns.
+    Known by the derivation it shows, as present/ does not import solution.py (which imports it)."""
+    if not isinstance(getattr(value, "shown", None), Derivation):
         raise SpecError(f"solution: expected what symbackprop.solve() returns, found {type(value).__name__}")
     return value
 
