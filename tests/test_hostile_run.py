@@ -140,3 +140,62 @@ def test_present_does_not_import_solution_py():
         todo += [m for m in imported(name) if m not in seen]
     assert "symbackprop.solution" not in seen
     assert "symbackprop.present.rendering" in imported("symbackprop.solution")
+
+
+HOSTILE_TEMPLATES = {  # each asked for gigabytes, or for hours
+    "repeat": "{{ 'a' * 100000000 }}",
+    "power": "{{ 2 ** 100000000 }}",
+    "filter width": "{{ 'a' | center(1000000000) }}",
+    "method width": "{{ 'a'.center(1000000000) }}",
+    "brace width": "{{ '{:>{w}}'.format(1, w=1000000000) }}",
+    "percent width": "{{ '%1000000000d' % 1 }}",
+    "doubling": "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}",
+    "replace": "{% set s = 'a' * 1000000 %}{{ s | replace('a', s) }}",
+    "join": "{{ range(100000) | map('string') | join('x' * 1000000) }}",
+    "long document": "{% for i in range(100000) %}{{ 'x' * 1000 }}{% endfor %}",
+    "endless loops": "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    "exponential macro": "{% macro f(n) %}{% if n %}{{ f(n-1) }}{{ f(n-1) }}{% endif %}{% endmacro %}{{ f(40) }}",
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_TEMPLATES)
+def test_a_user_template_asking_for_too_much_fails_in_one_line(tmp_path, name):
+    (tmp_path / "solution.md.j2").write_text(HOSTILE_TEMPLATES[name])
+    with pytest.raises(symbackprop.TemplateError, match=r"^template solution\.md\.j2: it asks for [^\n]+$"):
+        symbackprop.render(_course(), "md", template_dir=tmp_path)
+
+
+def test_a_hostile_template_costs_megabytes_not_hundreds(tmp_path):
+    """{{ 'a' * 100000000 }} took 454 MB (Jinja folded the constant while compiling it)."""
+    import tracemalloc
+
+    solution = _course()
+    (tmp_path / "solution.md.j2").write_text(HOSTILE_TEMPLATES["repeat"])
+    tracemalloc.start()
+    try:
+        with pytest.raises(symbackprop.TemplateError):
+            symbackprop.render(solution, "md", template_dir=tmp_path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
+
+
+def test_the_command_line_stops_a_template_that_never_ends(tmp_path):
+    import sys
+
+    (tmp_path / "solution.md.j2").write_text(HOSTILE_TEMPLATES["endless loops"])
+    result = subprocess.run([sys.executable, "-m", "symbackprop", "solve", "course", "-f", "md", "-o",
+                             str(tmp_path / "out"), "--template-dir", str(tmp_path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1 and "it asks for more than" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_template_within_the_bounds_keeps_filters_formats_and_big_numbers(tmp_path):
+    (tmp_path / "solution.md.j2").write_text(
+        "{{ 999999999999 | filesizeformat }} {{ '%.3f' | format(3.14159) }} {{ '{:>8}'.format('ok') }} "
+        "{{ 'a,b'.split(',') | join('-') }} {{ 12345678901234567890 * 3 }} {{ 2 ** 100 }} {{ '-' * 20 }}")
+    text = symbackprop.render(_course(), "md", template_dir=tmp_path)
+    assert text.splitlines()[1] == ("1000.0 GB 3.142       ok a-b 37037036703703703670 "
+                                    "1267650600228229401496703205376 " + "-" * 20)

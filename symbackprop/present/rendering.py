@@ -57,6 +57,9 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
+CACHE_TAG = "bounded-2"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
+
+
 def _bytecode_cache():
     """Jinja's cache of compiled templates (keyed by file and source checksum), in the user's cache folder.
 
@@ -66,7 +69,7 @@ def _bytecode_cache():
     import jinja2
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "symbackprop" / f"templates-{__version__}"
+    folder = Path(base) / "symbackprop" / f"templates-{__version__}-{CACHE_TAG}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -84,11 +87,11 @@ def _environment(kind: str, template_dir: Path | None):
     if kind == "tex":  # braces and % are LaTeX syntax; use nbconvert-style delimiters instead
         delimiters = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                           variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
-    from jinja2.sandbox import SandboxedEnvironment  # a user's template reaches no Python internals
+    from .sandbox import BoundedSandbox  # a user's template reaches no Python internals, and no gigabytes
 
-    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
-                             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             bytecode_cache=_bytecode_cache(), **delimiters)
+    env = BoundedSandbox(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+                         autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                         bytecode_cache=_bytecode_cache(), **delimiters)
     env.filters["escape"] = {"tex": escape_latex, "svg": html.escape}.get(kind, escape_markdown)
     env.filters["math"] = (lambda latex: latex) if kind == "tex" else markdown_math
     return env
@@ -158,28 +161,37 @@ class Documents:
         rendered = {}
         for key, (template, data, title, highlighted) in drawn.items():
             context = {"fig": data, "curve": data, "title": title, "highlighted": highlighted}
-            svg = environment.get_template(template).render(context)
+            svg = render_template(environment, template, context)
             rendered[key if keys else f"{self.figure_stem}-{key}.svg"] = FORMATS["md"].header + svg
         return rendered
 
 
 def _templated(kind: str) -> Callable[[Documents], str]:
     def render(documents: Documents) -> str:
-        import jinja2
-
         template = f"{FORMS[documents.options.form][0]}.{kind}.j2"
-        environment = _environment(kind, documents.options.template_dir)
-        try:
-            return environment.get_template(template).render(documents.view)
-        except jinja2.TemplateError as exc:  # a user template's mistake, reported like bad input
-            where = ":".join(str(part) for part in (getattr(exc, "name", None) or template,
-                                                   getattr(exc, "lineno", None)) if part)
-            raise TemplateError(f"template {where}: {exc.message}") from None
-        except (ArithmeticError, LookupError, RecursionError, TypeError, UnicodeError, ValueError) as exc:
-            # what else a template's own expressions or files can raise ({{ 1/0 }}, an endless extends)
-            raise TemplateError(f"template {template}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        return render_template(_environment(kind, documents.options.template_dir), template, documents.view)
 
     return render
+
+
+def render_template(environment, template: str, context: dict) -> str:
+    """``template`` rendered within the sandbox's bounds; a user template's mistake, or its asking
+    for too much, is reported like bad input, in one line naming the template."""
+    import jinja2
+
+    from .sandbox import TooLarge
+
+    try:
+        return environment.render_bounded(environment.get_template(template), context)
+    except jinja2.TemplateError as exc:
+        where = ":".join(str(part) for part in (getattr(exc, "name", None) or template,
+                                               getattr(exc, "lineno", None)) if part)
+        raise TemplateError(f"template {where}: {exc.message}") from None
+    except TooLarge as exc:
+        raise TemplateError(f"template {template}: it asks for {exc}") from None
+    except (ArithmeticError, LookupError, MemoryError, RecursionError, TypeError, UnicodeError, ValueError) as exc:
+        # what else a template's own expressions or files can raise ({{ 1/0 }}, an endless extends)
+        raise TemplateError(f"template {template}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
 
 def render_json(documents: Documents) -> str:
