@@ -6,8 +6,10 @@ turns a :class:`Solution` into documents, so one solve can be rendered in severa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from os import PathLike
 from pathlib import Path
 from typing import Callable
 
@@ -58,6 +60,13 @@ class Solution:
         state = numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state()
         return [list(map(float, numeric.forward(state, inputs)[1][-1])) for inputs, _ in numeric.samples]
 
+    def __reduce__(self):
+        """Pickled (for a process pool, or a notebook's deep copy) as what it was solved from: the
+        spec, with the overrides already in it, and carry_digits. Its compiled functions and rule
+        tables are code, not data; unpickling solves again, and solve is deterministic, so the copy
+        is equal to the original, number for number."""
+        return _solve_again, (self.spec, self.carried.digits if self.carried else None)
+
     def __repr__(self) -> str:
         """One line: a notebook shows the worked solution itself (_repr_markdown_)."""
         spec, history = self.spec, self.training.history
@@ -82,9 +91,12 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     computations disagree. ``progress(done, total)`` hears how training advances (the CLI draws a
     progress bar with it on a terminal).
     """
-    if carry_digits is not None and (isinstance(carry_digits, bool) or carry_digits not in PRECISION_RANGE):
+    if carry_digits is not None and (isinstance(carry_digits, bool) or not isinstance(carry_digits, int)
+                                     or carry_digits not in PRECISION_RANGE):
         raise SpecError(f"digits: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {carry_digits!r}")
+    if progress is not None and not callable(progress):
+        raise SpecError(f"progress: expected a function progress(done, total), found {progress!r}")
     spec = _as_spec(source, overrides)
     network = SymbolicNetwork(spec)
     derivation = derive(network)
@@ -101,13 +113,20 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     return Solution(spec, network, derivation, training, reference, verification, numeric, exact, carried)
 
 
+def _solve_again(spec: Spec, carry_digits: int | None) -> Solution:
+    return solve(spec, carry_digits=carry_digits)
+
+
 def _as_spec(source, overrides: dict) -> Spec:
+    if not isinstance(source, (str, PathLike, Spec, Mapping)):
+        raise SpecError(f"spec: expected a file's path, an example's name, a mapping or a Spec, "
+                        f"found {type(source).__name__}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(source, Spec):
         if not overrides:
             return source
         source = _spec_fields(source)
-    if isinstance(source, dict):
+    if isinstance(source, Mapping):
         return validate({**source, **overrides}, default_name=source.get("name", "network"))
     return load_spec(source, **overrides)
 

@@ -13,12 +13,16 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
-from .rendering import FORMATS, MARKS, SYMBOLIC_SUFFIX, Documents, render_options
-from ..solution import Solution
+from .rendering import FORMATS, MARKS, SYMBOLIC_SUFFIX, Documents, flag, render_options, solution_of
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
 MAX_PDF_BYTES = 64_000_000  # a PDF's mark is in its info dictionary, near the end
@@ -37,12 +41,17 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     name, then renamed; if anything fails, no file of this call is left behind, old or half-written.
     ``force`` replaces existing files that symbackprop did not write; the spec itself never is.
     """
-    formats = formats.split(",") if isinstance(formats, str) else list(formats)
-    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    solution = solution_of(solution)
+    given = formats.split(",") if isinstance(formats, str) else formats
+    formats = list(given) if isinstance(given, Iterable) else [given]
+    unknown = [f if isinstance(f, str) else repr(f) for f in formats if not isinstance(f, str) or f not in OUTPUT_FORMATS]
     if unknown or not formats:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise OutputError(f"output: expected a folder's path, found {out_dir!r}")
+    flag("force", force)
     renderer = Documents(solution, render_options(precision, symbolic, template_dir, form, detail, sample,
-                                                  len(solution.spec.samples)))
+                                                  solution.derivation.update_samples))
     stem = renderer.stem  # NAME-symbolic for lecture notes, which never replace the worked solution
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
