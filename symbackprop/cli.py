@@ -31,7 +31,8 @@ EXAMPLES = """examples:
   symbackprop examples                          list the built-in examples
 
 exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer or unknown label (check), 2 bad input
-(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed
+(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed (or a bug hit
+a sheet of a class)
 """
 
 

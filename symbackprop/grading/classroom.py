@@ -59,7 +59,10 @@ def sheets_in(paths: Iterable[str | Path], spec: str | Path | None = None) -> li
     for path in map(Path, paths):
         for sheet in _listed(path, spec) if path.is_dir() else [path]:
             found.setdefault(os.path.abspath(sheet), sheet)
-    return [sheet for key, sheet in found.items() if key != spec]
+    sheets = [sheet for key, sheet in found.items() if key != spec]
+    if not sheets:
+        raise SpecError("answers: no answer sheets to grade (the spec is not one)")
+    return sheets
 
 
 def _listed(folder: Path, spec: str | None) -> list[Path]:
