@@ -6,6 +6,7 @@ turns a :class:`Solution` into documents, so one solve can be rendered in severa
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -113,6 +114,9 @@ def _as_spec(source, overrides: dict) -> Spec:
         source = _spec_fields(source)
     if isinstance(source, dict):
         return validate({**source, **overrides}, default_name=source.get("name", "network"))
+    if not isinstance(source, (str, os.PathLike)):
+        raise SpecError(f"spec: expected a file's path, an example's name, a mapping or a Spec, found "
+                        f"{type(source).__name__}")
     return load_spec(source, **overrides)
 
 

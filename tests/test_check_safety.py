@@ -284,10 +284,17 @@ def test_bad_options_are_spec_errors(mazur, options):
 
 
 @pytest.mark.parametrize("answers", [5, None, b"w5+: 1", ["w5+", "0.3589"], {"delta": ["x"], "w5+": "0.3"},
-                                     {"delta": {"a": 1}, "w5+": "0.3"}, {"aliases": {"a": [1]}, "w5+": "0.3"}])
+                                     {"delta": {"a": 1}, "w5+": "0.3"}, {"aliases": {"a": [1]}, "w5+": "0.3"},
+                                     "a\0b.yaml"])
 def test_bad_answers_are_spec_errors(mazur, answers):
     with pytest.raises(SpecError):
         mazur.check(answers)
+
+
+@pytest.mark.parametrize("spec", [5, None, b"mazur", ["mazur"]])
+def test_a_bad_spec_argument_is_a_spec_error(spec):
+    with pytest.raises(SpecError, match="^spec: expected"):
+        symbackprop.check(spec, {"w5+": "0.3589"})
 
 
 @pytest.mark.parametrize("solution", ["mazur", None, {"w5+": "0.3"}])
