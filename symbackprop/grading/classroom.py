@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 from typing import Callable, Iterable
 
-from ..errors import SpecError, SymbackpropError
+from ..errors import SpecError, SymbackpropError, VerificationError
 from .checking import CheckResult, Grader
 from ..present.escaping import csv_cell, json_text, markdown_text, printable
 from ..present.output import refuse_replacing, same_file, write_files
@@ -30,7 +30,7 @@ COLUMNS = ("sheet", "correct", "rounding", "consequential", "wrong", "unknown", 
 #: value that follows correctly from the student's own wrong one, as most exam boards do.
 SCORES = {"ecf": ("correct", "rounding", "consequential"), "strict": ("correct", "rounding")}
 SHEET_SUFFIXES = (".yaml", ".yml", ".json", ".toml", ".csv", ".md", ".markdown", ".tex", ".txt")
-INTERNAL = 3  # the exit status of a bug (errors.VerificationError's)
+INTERNAL = VerificationError.exit_status  # a bug's
 #: A gradebook's mark, how one this module wrote begins: CSV, its header line; JSON, a list whose
 #: first row's keys are sheet, then correct (a teacher's list of {"sheet": ...} is not one).
 _CSV_MARK = ",".join(COLUMNS)
@@ -57,7 +57,7 @@ def sheets_in(paths: Iterable[str | Path], spec: str | Path | None = None) -> li
     spec = os.path.abspath(spec) if spec else None
     found: dict = {}
     for path in map(Path, paths):
-        for sheet in _listed(path, spec) if path.is_dir() else [path]:
+        for sheet in _listed(path) if path.is_dir() else [path]:
             found.setdefault(os.path.abspath(sheet), sheet)
     sheets = [sheet for key, sheet in found.items() if key != spec]
     if not sheets:
@@ -65,13 +65,12 @@ def sheets_in(paths: Iterable[str | Path], spec: str | Path | None = None) -> li
     return sheets
 
 
-def _listed(folder: Path, spec: str | None) -> list[Path]:
+def _listed(folder: Path) -> list[Path]:
     try:
         entries = sorted(folder.iterdir())
     except OSError as exc:
         raise SpecError(f"{folder}: cannot list the folder: {exc.strerror or exc}") from None
-    inside = [p for p in entries if p.suffix.lower() in SHEET_SUFFIXES and os.path.abspath(p) != spec
-              and not is_gradebook(p)]
+    inside = [p for p in entries if p.suffix.lower() in SHEET_SUFFIXES and not is_gradebook(p)]
     if not inside:
         raise SpecError(f"{folder}: no answer sheets in this folder ({', '.join(SHEET_SUFFIXES)})")
     return inside
@@ -91,12 +90,9 @@ def is_gradebook(path: Path) -> bool:
     return _JSON_MARK.match(head.lstrip()) is not None
 
 
-def row(sheet: str, result: CheckResult | None, score: str, error: str = "", failed: int = 2) -> Row:
+def row(sheet: str, result: CheckResult, score: str) -> Row:
     """One gradebook row. The score is the share of graded answers (known labels) that earn the
-    point under the ``score`` rule, in percent; unanswered quantities do not lower it. Without a
-    result, the row of a sheet that failed with ``error`` and exit status ``failed``."""
-    if result is None:
-        return Row({**dict.fromkeys(COLUMNS, ""), "sheet": sheet, "error": error}, failed)
+    point under the ``score`` rule, in percent; unanswered quantities do not lower it."""
     s = result.summary
     graded = sum(s[k] for k in ("correct", "rounding", "consequential", "wrong"))
     first = result.first_wrong
@@ -106,6 +102,10 @@ def row(sheet: str, result: CheckResult | None, score: str, error: str = "", fai
                 if graded else "", "first_mistake": plain(first.answer.record.label) if first else "",
                 "diagnosis": result.diagnoses[first.answer].cause if first else "", "error": ""},
                result.exit_status)
+
+
+def failed_row(sheet: str, error: str, exit_status: int) -> Row:
+    return Row({**dict.fromkeys(COLUMNS, ""), "sheet": sheet, "error": error}, exit_status)
 
 
 def grade_class(grader: Grader, sheets: list[Path], score: str = "ecf", progress: Callable | None = None,
@@ -147,10 +147,10 @@ def _graded(sheet: str) -> Row:
             raise SpecError(f"{sheet}: the spec being graded against, not an answer sheet")
         return row(sheet, _grader.check(sheet, **options), score)
     except SymbackpropError as exc:
-        return row(sheet, None, score, str(exc), exc.exit_status)
+        return failed_row(sheet, str(exc), exc.exit_status)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on this sheet: its row says so, the run goes on
-        return row(sheet, None, score, f"internal error (a bug in symbackprop; please report it): "
-                                       f"{type(exc).__name__}: {exc}", INTERNAL)
+        return failed_row(sheet, f"internal error (a bug in symbackprop; please report it): "
+                                 f"{type(exc).__name__}: {exc}", INTERNAL)
 
 
 def exit_status(rows: list[Row]) -> int:
