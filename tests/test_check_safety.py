@@ -106,6 +106,14 @@ def test_a_class_folder_keeps_its_sheets_and_its_gradebook(tmp_path, capsys):
     capsys.readouterr()
 
 
+def test_a_folder_in_the_gradebooks_place_is_refused_before_grading(tmp_path, capsys, monkeypatch):
+    write(tmp_path, "a.yaml", GOOD)
+    (tmp_path / "grades.csv").mkdir()
+    monkeypatch.setattr(Grader, "check", lambda *args, **kwargs: pytest.fail("graded before the refusal"))
+    assert main(["check", "mazur", str(tmp_path / "a.yaml"), "--gradebook", str(tmp_path / "grades.csv")]) == 2
+    assert "is a folder" in capsys.readouterr().err
+
+
 def read_gradebook(path):
     if path.suffix == ".json":
         return json.loads(path.read_text())

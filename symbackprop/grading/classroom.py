@@ -168,6 +168,8 @@ def gradebook_target(path: str | Path, spec: str | None, sheets: list[Path], for
         raise SpecError(f"gradebook: expected a file name ending in .csv or .json, found {str(path)!r}")
     if not path.parent.is_dir():
         raise SpecError(f"gradebook: the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise SpecError(f"gradebook: {str(path)!r} is a folder; expected a file name")
     inputs = {str(sheet): "an answer sheet being graded" for sheet in sheets}
     refuse_replacing([path], {**inputs, **({spec: "the spec"} if spec else {})}, force, field="gradebook",
                      instead="another gradebook file", ours=is_gradebook)
