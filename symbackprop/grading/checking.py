@@ -5,7 +5,6 @@ class of sheets costs one solve (classroom.py); reports.py prints the result.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from typing import Callable
 from pathlib import Path
@@ -104,9 +103,9 @@ class Grader:
         ``aliases``: names -> our labels, joined by those the sheet declares (the sheet's win)."""
         policy = tolerance if isinstance(tolerance, Tolerance) else parse_tolerance(tolerance)
         delta, aliases = declared({"delta": delta, "aliases": {} if aliases is None else aliases})
-        sheet = _read(answers)
+        sheet: Sheet = sheet_from_mapping(answers, "answers") if isinstance(answers, Mapping) else read_sheet(answers)
         convention = sheet.delta or delta or GRADIENT
-        answered = self.names.match(sheet.pairs, convention, {**aliases, **sheet.aliases}, sheet.updates_from)
+        answered = self.names.match(sheet.pairs, convention, {**(aliases or {}), **sheet.aliases}, sheet.updates_from)
         grades = grade(self.plan, answered, policy)
         diagnoses = diagnose_all(self.plan, answered, [g.answer for g in grades if g.status == "wrong"], convention)
         grades = [replace(g, note=explain(g, diagnoses.get(g.answer))) for g in grades]
@@ -128,14 +127,6 @@ class Grader:
             numeric = target.step.forms[-1].xreplace(shown)
         value = results[0][0] if results else target.value
         return printer.equation([target.step.lhs, *target.step.forms, numeric, printer.number(value)])
-
-
-def _read(answers) -> Sheet:
-    if isinstance(answers, Mapping):
-        return sheet_from_mapping(answers, "answers")
-    if isinstance(answers, (str, os.PathLike)):
-        return read_sheet(answers)
-    raise SpecError(f"answers: expected a sheet's path or a mapping of labels to numbers, found {type(answers).__name__}")
 
 
 def _grader_for(spec) -> Grader:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -38,6 +39,8 @@ class Sheet:
 
 
 def read_sheet(path: str | Path) -> Sheet:
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecError(f"answers: expected a sheet's path or a mapping of labels to numbers, found {type(path).__name__}")
     path = Path(path)
     text = read_bounded(path, MAX_SHEET_BYTES, "an answer sheet")
     suffix = path.suffix.lower()
