@@ -31,7 +31,8 @@ EXAMPLES = """examples:
   symbackprop examples                          list the built-in examples
 
 exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer or unknown label (check), 2 bad input
-(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed
+(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed (or a bug hit
+a sheet of a class)
 """
 
 
@@ -144,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--alias", action="append", default=[], metavar="NAME=LABEL", type=_alias,
                        help="a sheet's own name for one of our labels (repeatable), e.g. y_pred=out_o1")
     check.add_argument("--gradebook", metavar="FILE", help="write one row per sheet to FILE (.csv or .json)")
+    check.add_argument("--force", action="store_true",
+                       help="replace an existing gradebook file that symbackprop did not write (never the spec "
+                            "or a sheet)")
     check.add_argument("--score", choices=tuple(SCORE_RULES), default="ecf",
                        help="ecf (default): correct, rounding and consequential values earn the point; "
                             "strict: correct and rounding only")
@@ -213,10 +217,6 @@ def run_check(args: argparse.Namespace) -> int:
     from .solution import solve
 
     options = {"tolerance": tolerance(args.tolerance), "delta": args.delta, "aliases": dict(args.alias)}
-    if args.gradebook and Path(args.gradebook).suffix.lower() not in (".csv", ".json"):
-        raise SpecError(f"gradebook: expected a file name ending in .csv or .json, found {args.gradebook!r}")
-    if args.gradebook and not Path(args.gradebook).parent.is_dir():
-        raise SpecError(f"gradebook: the folder {str(Path(args.gradebook).parent)!r} does not exist")
     grader = Grader(solve(args.spec, notation=args.notation))
     grader.names.resolve(options["aliases"])  # a bad --alias is the command's mistake, not each sheet's
     if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
@@ -230,14 +230,15 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
-    from .grading.classroom import CLASS_REPORTS, GRADEBOOKS, exit_status, grade_class, sheets_in
-    from .present.output import write_files
+    from .grading.classroom import CLASS_REPORTS, exit_status, grade_class, gradebook_target, sheets_in, write_gradebook
 
-    sheets = sheets_in(args.answers, [args.gradebook, args.spec])  # a spec in the folder is no sheet
+    sheets = sheets_in(args.answers, args.spec)  # the spec in the folder is no sheet
+    spec = grader.solution.spec.source
+    if args.gradebook:  # refused before grading if it would replace the spec, a sheet or a file not ours
+        gradebook_target(args.gradebook, spec, sheets, args.force)
     rows = grade_class(grader, sheets, args.score, _progress_bar("grading", "sheet"), **options)
     if args.gradebook:
-        path = Path(args.gradebook)
-        write_files(path.parent, {path.name: GRADEBOOKS[path.suffix.lower()](rows).encode("utf-8")})
+        write_gradebook(rows, args.gradebook, spec, sheets, args.force)
     sys.stdout.write(CLASS_REPORTS[args.format](rows))
     return exit_status(rows)
 
@@ -257,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SymbackpropError as exc:
-        print(f"symbackprop: error: {exc}", file=sys.stderr)
+        from .present.escaping import printable  # noqa: PLC0415 - no SymPy, but kept out of --help's start-up
+
+        print(f"symbackprop: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("symbackprop: interrupted", file=sys.stderr)

@@ -13,12 +13,13 @@ from typing import Mapping
 from sympy.core.parameters import evaluate
 
 from .catalogue import OPTIONAL, Record, catalogue
+from ..errors import SpecError
 from ..model.defaults import PRECISION_RANGE
 from .diagnosis import Diagnosis, diagnose_all
 from .grades import CONSEQUENTIAL, STATUSES, Grade, grade
 from .naming import GRADIENT, Answer, Names
 from .replay import Plan, replay_until
-from .sheet import Sheet, read_sheet, sheet_from_mapping
+from .sheet import Sheet, declared, read_sheet, sheet_from_mapping
 from .written import DIGITS, Tolerance, decimals
 from .written import tolerance as parse_tolerance
 from ..model.notation import Labels
@@ -82,19 +83,26 @@ def explain(grade: Grade, diagnosis: Diagnosis | None, label: Callable[[str], st
 
 class Grader:
     """What every sheet graded against one solution shares: its records, their names and the
-    compiled replay paths."""
+    compiled replay paths. A copy (pickled for another process, or deep-copied) is built again
+    from the spec: the solution's compiled functions cannot be pickled, and a solve is deterministic."""
 
     def __init__(self, solution: Solution):
+        if not isinstance(solution, Solution):
+            raise SpecError(f"Grader: expected a Solution (symbackprop.solve(spec)), found {type(solution).__name__}")
         self.solution = solution
         self.records = catalogue(solution, given=True)
         self.plan = Plan(solution, self.records)
         self.names = Names(self.records)
+
+    def __reduce__(self):
+        return _grader_for, (self.solution.spec,)
 
     def check(self, answers: str | Path | Mapping, tolerance: str | Tolerance = DIGITS, *, delta: str | None = None,
               aliases: Mapping[str, str] | None = None) -> CheckResult:
         """``delta``: the sign convention of δ (naming.CONVENTIONS) where the sheet declares none;
         ``aliases``: names -> our labels, joined by those the sheet declares (the sheet's win)."""
         policy = tolerance if isinstance(tolerance, Tolerance) else parse_tolerance(tolerance)
+        delta, aliases = declared({"delta": delta, "aliases": {} if aliases is None else aliases})
         sheet: Sheet = sheet_from_mapping(answers, "answers") if isinstance(answers, Mapping) else read_sheet(answers)
         convention = sheet.delta or delta or GRADIENT
         answered = self.names.match(sheet.pairs, convention, {**(aliases or {}), **sheet.aliases}, sheet.updates_from)
@@ -119,3 +127,7 @@ class Grader:
             numeric = target.step.forms[-1].xreplace(shown)
         value = results[0][0] if results else target.value
         return printer.equation([target.step.lhs, *target.step.forms, numeric, printer.number(value)])
+
+
+def _grader_for(spec) -> Grader:
+    return Grader(solve(spec))

@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
@@ -66,26 +66,33 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
                 documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()
                                   if f"]({name})" in text})
     folder = Path(out_dir)
-    _refuse_replacing(folder, documents, solution.spec.source, force)
+    inputs = {solution.spec.source: "the spec being solved"} if solution.spec.source else {}
+    refuse_replacing([folder / name for name in documents], inputs, force)
     return write_files(folder, documents)
 
 
-def _refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
-    for name in documents:
-        path = folder / name
-        if (not path.exists() and not path.is_symlink()) or path.is_dir():  # a folder: write_files says so
+def refuse_replacing(paths: Iterable[Path], inputs: Mapping[str, str], force: bool, *, field: str = "output",
+                     instead: str = "another output folder (-o)", ours: Callable[[Path], bool] | None = None) -> None:
+    """OutputError if writing ``paths`` would replace an input (``inputs``: its path -> what it is),
+    whatever ``force`` says, or, without ``force``, an existing file that ``ours`` (default: the mark
+    of rendering.MARKS) does not recognise as one symbackprop wrote. A folder in the way is left
+    to write_files to report."""
+    for path in paths:
+        if (not path.exists() and not path.is_symlink()) or path.is_dir():
             continue
-        if source and _same_file(path, source):
-            raise OutputError(f"output: {path} is the spec being solved; choose another output folder (-o)")
-        if not force and not _ours(path):
-            raise OutputError(f"output: {path} exists and was not written by symbackprop; choose another "
-                              f"output folder (-o), or replace it with --force")
+        what = next((what for other, what in inputs.items() if same_file(path, other)), None)
+        if what is not None:
+            raise OutputError(f"{field}: {path} is {what}; choose {instead}")
+        if not force and not (ours or _ours)(path):
+            raise OutputError(f"{field}: {path} exists and was not written by symbackprop; choose {instead}, "
+                              f"or replace it with --force")
 
 
-def _same_file(path: Path, other: str) -> bool:
+def same_file(path: str | Path, other: str | Path) -> bool:
+    """Are they one file (a link, a hard link, another spelling of the path)? False if either is missing."""
     try:
-        return path.samefile(other)
-    except OSError:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
         return False
 
 
