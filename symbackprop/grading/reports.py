@@ -10,8 +10,8 @@ import json
 from ..present.rendering import escape_markdown
 from ..present.unicode import plain
 from .catalogue import Record
-from .checking import CheckResult, explain
-from .grades import Grade
+from .result import Findings as CheckResult, explain  # no import of checking: it imports this
+from .judge import Grade
 
 #: How "not answered" names each kind of quantity (catalogue.QUANTITIES), one and many.
 KINDS = {
