@@ -14,6 +14,7 @@ from typing import Callable
 import sympy as sp
 
 from ..model.quantities import kind_of, symbol
+from ..model.rules import SoftmaxShare
 from ..solution import Solution
 
 Cause = tuple[str, Callable]  # what the mistake is called, and the rewrite that makes it
@@ -28,7 +29,45 @@ def _kind(record) -> str:
 
 
 def _scaled(kinds: tuple[str, ...], factor) -> Callable:
-    return lambda record, form: sp.Mul(factor, form, evaluate=False) if _kind(record) in kinds else form
+    """The steps of ``kinds`` times ``factor``; not a form made of quantities of those kinds (E as the
+    sum of its terms), which the factor reaches through them."""
+    def rewrite(record, form):
+        if _kind(record) not in kinds or any(kind_of(s) in kinds for s in form.free_symbols):
+            return form
+        return sp.Mul(factor, form, evaluate=False)
+    return rewrite
+
+
+def _without_division_by_out(record, form):
+    """-t for d(-t ln a)/da: the logarithm's derivative 1/a left out."""
+    if _kind(record) != "grad_out_output":
+        return form
+    return form.xreplace({p: sp.Integer(1) for p in form.atoms(sp.Pow) if p.exp == -1 and kind_of(p.base) == "out"})
+
+
+def _without_negative_class(record, form):
+    """Binary cross-entropy as -t ln a: the (1 - t) ln(1 - a) term left out, (1 - t) read as 0."""
+    if _kind(record) not in ("term", "error", "grad_out_output"):
+        return form
+    return form.xreplace({a: sp.Integer(0) for a in form.atoms(sp.Add)
+                          if len(a.args) == 2 and 1 in a.args and any(kind_of(-x) == "target" for x in a.args)})
+
+
+def _summed(samples: int) -> Callable:
+    """A batch gradient as the sum over the samples, the 1/m of their mean left out."""
+    def rewrite(record, form):
+        return form.xreplace({sp.Rational(1, samples): sp.Integer(1)}) if _kind(record) == "gradient" else form
+    return rewrite
+
+
+def _denominator_without(m: int) -> Callable:
+    """A softmax output whose denominator misses e^{net_m} (another neuron's)."""
+    def rewrite(record, form):
+        if _kind(record) != "out":
+            return form
+        shares = [s for s in form.atoms(SoftmaxShare) if m + 1 < len(s.args) and s.args[0] != s.args[m + 1]]
+        return form.xreplace({s: SoftmaxShare(*s.args[:m + 1], *s.args[m + 2:]) for s in shares})
+    return rewrite
 
 
 def _slopes_to(value) -> Callable:
@@ -108,6 +147,15 @@ def _swapped_weights(roles: tuple[str, ...]) -> Callable:
     return rewrite
 
 
+def _lower_layer_weights(record, form):
+    """A hidden path through the weight of the layer below with the same indices: in a chain,
+    w_1 where w_2 belongs."""
+    if _kind(record) not in ("path", "contribution", "grad_out_hidden"):
+        return form
+    return form.xreplace({s: symbol(replace(s.quantity, layer=s.quantity.layer - 1))
+                          for s in form.free_symbols if kind_of(s) == "weight" and s.quantity.layer > 1})
+
+
 def _updated_path_weights(record, form):
     """A hidden path through the weights above as already updated (Mazur's blog computes so)."""
     if _kind(record) not in ("path", "contribution", "grad_out_hidden"):
@@ -127,6 +175,7 @@ REWRITES: list[tuple[str, Callable]] = [
     ("two weights' indices swapped in a hidden path (w_jk used for w_kj)",
      _swapped_weights(("path", "contribution", "grad_out_hidden"))),
     ("two weights' indices swapped in the forward pass (w_jk used for w_kj)", _swapped_weights(("net",))),
+    ("the layer below's weight used in a hidden path (w_1 for w_2 in a chain)", _lower_layer_weights),
 ]
 #: The mistakes a student may make in one layer and not in another
 LAYER_MISTAKES = ("activation derivative left out", "net input used where the output belongs",
@@ -141,6 +190,14 @@ LOG_SIGN = ("the logarithm's derivative with its sign flipped (+t/out where -t/o
             _scaled(("grad_out_output",), -1))
 OWN_OUTPUT_ONLY = ("the softmax Jacobian's off-diagonal terms left out (only d out_j / d net_j kept)",
                    _own_output_only)
+LOGARITHM_MISTAKES: list[tuple[str, Callable]] = [
+    ("-t where -t/a belongs (the logarithm's derivative 1/a left out)", _without_division_by_out),
+    ("log base 10 used where the natural logarithm belongs", _scaled(("term", "error", "grad_out_output"),
+                                                                     1 / sp.log(10))),
+]
+WITHOUT_NEGATIVE_CLASS = ("binary cross-entropy without its (1 - t) ln(1 - a) term", _without_negative_class)
+SUMMED = "a batch gradient summed over the samples where their mean belongs"
+DENOMINATOR = "a softmax denominator missing one of its terms"
 SLOPE_ON_CLOSED_FORM = "the activation's slope applied on top of the closed form out - t, which already contains it"
 ONE_OUTPUT = "a hidden neuron's error summed over one output only"
 UPDATED_WEIGHTS = "hidden deltas computed from already-updated weights"
@@ -150,9 +207,13 @@ def rewrites(solution: Solution) -> list[tuple[str, Callable]]:
     """The rewrites this network's mistakes can take; then the slope mistakes made in one hidden
     layer only (a student who gets the output layer right); then "summed over one output only" for
     each term m of a hidden neuron's error: as many as the widest layer has neurons."""
-    network = solution.network
+    network, spec = solution.network, solution.spec
     by_loss = [LOG_SIGN] if network.loss.logarithmic else SQUARED_LOSS_REWRITES
-    softmax = [OWN_OUTPUT_ONLY] if not network.activation(network.depth)[0].elementwise else []
+    by_loss += LOGARITHM_MISTAKES if network.loss.logarithmic else []
+    by_loss += [WITHOUT_NEGATIVE_CLASS] if spec.loss == "binary_cross_entropy" else []
+    by_loss += [(SUMMED, _summed(len(spec.samples)))] if spec.reduction == "mean" and len(spec.samples) > 1 else []
+    softmax = [] if network.activation(network.depth)[0].elementwise else [OWN_OUTPUT_ONLY] + [
+        (DENOMINATOR, _denominator_without(m)) for m in range(spec.widths[-1])]
     closed = [(SLOPE_ON_CLOSED_FORM, _slope_on_closed_form(network))] if network.simplification else []
     updated = [(UPDATED_WEIGHTS, _updated_path_weights)] if solution.spec.hidden_deltas == "original" else []
     one_layer = [(cause, _in_layer(rewrite, layer)) for layer in range(1, network.depth)

@@ -70,8 +70,7 @@ class Grader:
         answered, ways = reading.answers, ways_of(reading.answers)
         table = replay(self.plan, answered, ways)
         grades = judge(self.plan, answered, table, policy)
-        wrong = [g for g in grades if g.status == "wrong"]
-        diagnoses = diagnose(self.plan, self.causes, answered, table, ways, wrong, reading.convention)
+        diagnoses = diagnose(self.plan, self.causes, answered, table, ways, grades, reading.convention)
         grades = [replace(g, note=explain(g, diagnoses.get(g.answer))) for g in grades]
         given = {id(a.record) for a in answered}
         missing = tuple(r for r in self.records if id(r) not in given and r.quantity not in OPTIONAL)

@@ -63,19 +63,22 @@ class _Fit(NamedTuple):
     exact: bool  # the value rounded or cut off at the digits written is the number
     closeness: int  # OWN, UPSTREAM, SLIP or COINCIDENCE
     other: Record | None = None
+    contradicted: bool = False  # the mistake would also change a value the student got right upstream
 
     @property
     def rank(self) -> tuple:
-        return self.closeness == COINCIDENCE, not self.exact, self.closeness
+        return self.closeness == COINCIDENCE, self.contradicted, not self.exact, self.closeness
 
 
 def diagnose(plan: Plan, causes: list[Cause], answers: list[Answer], plain: Table, ways: list[Way],
-             wrong: list[Grade], convention: str = "gradient") -> dict:
+             grades: list[Grade], convention: str = "gradient") -> dict:
     """Each wrong answer's diagnosis (Answer -> Diagnosis), its cause said in the sheet's sign
     convention of δ; ``causes``: causes.rewrites() of the plan's solution (made once: the plan
     compiles each rewrite once); ``plain`` and ``ways``: grading's replays. The same number for the
     same quantity is diagnosed once, and at most MAX_DIAGNOSED numbers are."""
-    diagnoser = _Diagnoser(plan, causes, answers, plain, ways, [g.answer.record for g in wrong])
+    wrong = [g for g in grades if g.status == "wrong"]
+    right = {id(g.answer.record): g.answer.number for g in grades if g.status in ("correct", "rounding")}
+    diagnoser = _Diagnoser(plan, causes, answers, plain, ways, [g.answer.record for g in wrong], right)
     by_number: dict = {}
     for grade in wrong:
         answer = grade.answer
@@ -97,15 +100,17 @@ class _Diagnoser:
     diagnosed, when an answer first needs it; every wrong answer looks its values up."""
 
     def __init__(self, plan: Plan, causes: list[Cause], answers: list[Answer], plain: Table, ways: list[Way],
-                 targets: list[Record]):
+                 targets: list[Record], right: dict):
         self.plan, self.numbers, self.answers = plan, last_numbers(answers), answers
-        self.ways, self.plain = ways, plain
+        self.ways, self.plain, self.right = ways, plain, right
+        self.owner = {i: id(r) for r in plan.records if r.step is not None for i in plan.names[id(r)]}
+        self._ancestors: dict = {}  # id(record) -> the answered right records its value is made from
         self.position = position = {id(r): i for i, r in enumerate(plan.records)}
         self.until = max((position[id(r)] for r in targets), default=-1) + 1
         self._by_value: list | None = None  # (value, index) of every record, sorted; made when needed
         self.rewrites = causes
         self.steps = 0  # replayed for the rewrites so far
-        self.replayed: dict = {}  # rewrite's index -> {id(record): the candidates that differ from plain}
+        self.replayed: dict = {}  # rewrite's index -> its Table
         self._early: Table | None = None  # e^z rounded to EARLY_DIGITS; made when needed
         self.orders: dict = {}  # id(record) -> the rewrites' indices in the order they are tried
         self.by_place = {(r.quantity, r.layer, r.to, r.source): r for r in reversed(plan.records)}
@@ -132,9 +137,9 @@ class _Diagnoser:
             if not self._replay(index):
                 untried = True
                 continue
-            fit = _fit(self.rewrites[index][0], number, self.replayed[index][id(target)], closeness)
+            fit = _fit(self.rewrites[index][0], number, self._changed(index, id(target)), closeness)
             if fit is not None:
-                fits.append(fit)
+                fits.append(fit._replace(contradicted=self._contradicts(index, target)))
         return fits, untried
 
     def _early_exp(self, number: Written, target: Record) -> list[_Fit]:
@@ -216,12 +221,38 @@ class _Diagnoser:
         cost = self.until * len(self.ways)
         if self.steps + cost > MAX_REPLAYED_STEPS:
             return False
-        rewritten = replay(self.plan, self.answers, self.ways, self.rewrites[index][1], self.until)
-        self.replayed[index] = {key: [(c.value, c.way) for c, p in zip(found, self.plain[key])
-                                      if c.value != p.value and not math.isnan(c.value)]
-                                for key, found in rewritten.items()}
+        self.replayed[index] = replay(self.plan, self.answers, self.ways, self.rewrites[index][1], self.until)
         self.steps += cost
         return True
+
+    def _changed(self, index: int, key: int) -> list[tuple[float, Way]]:
+        """A rewrite's candidates for a record that differ from grading's."""
+        return [(c.value, c.way) for c, p in zip(self.replayed[index][key], self.plain[key])
+                if c.value != p.value and not math.isnan(c.value)]
+
+    def _contradicts(self, index: int, target: Record) -> bool:
+        """Would the rewrite change a value the student got right, among those the target is made
+        from? A student who swapped two weights in a hidden path did not write that path right."""
+        for key in self._right_ancestors(target):
+            number = written(self.right[key])
+            if self._changed(index, key) and not any(
+                    c.way.fits(number.places) and number.matches(to_decimal(c.value)) for c in self.replayed[index][key]):
+                return True
+        return False
+
+    def _right_ancestors(self, target: Record) -> set[int]:
+        if id(target) not in self._ancestors:
+            found, stack = set(), [id(target)]
+            records = {id(r): r for r in self.plan.records}
+            while stack:
+                for path in self.plan.paths(records[stack.pop()]):
+                    for i in path.inputs:
+                        key = self.owner.get(i)
+                        if key is not None and key not in found:
+                            found.add(key)
+                            stack.append(key)
+            self._ancestors[id(target)] = {key for key in found if key in self.right}
+        return self._ancestors[id(target)]
 
 
 def _fit(cause: str, number: Written, values: list[tuple[float, Way]], closeness: int) -> _Fit | None:
