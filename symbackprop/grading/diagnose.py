@@ -144,17 +144,15 @@ class _Diagnoser:
 
     def _early_exp(self, number: Written, target: Record) -> list[_Fit]:
         """e^z rounded (or cut off) to fewer digits than the answer has: grading's own replays, and
-        those of EARLY_DIGITS."""
+        those of EARLY_DIGITS; the digits that reproduce the number exactly, else within a unit."""
+        exponential = any(p.exponential for p in self.plan.paths(target))
         candidates = [c for c in self.plain.get(id(target), ()) if c.way.early and not c.way.fits(number.places)]
-        if not candidates and any(p.exponential for p in self.plan.paths(target)):
-            candidates = [c for c in self._early_table()[id(target)]
-                          if c.way.early and not c.way.fits(number.places)]
-        closeness = OWN if any(p.exponential for p in self.plan.paths(target)) else UPSTREAM
-        for candidate in candidates:
-            value = to_decimal(candidate.value)
-            if number.within_a_unit(value):
-                return [_Fit(EARLY_EXP.format(candidate.way.digits), candidate.value, number.matches(value), closeness)]
-        return []
+        if exponential:
+            candidates += [c for c in self._early_table()[id(target)] if c.way.early and not c.way.fits(number.places)]
+        fits = [_fit(EARLY_EXP.format(c.way.digits), number, [(c.value, Way())], OWN if exponential else UPSTREAM)
+                for c in candidates]
+        fits = sorted((f for f in fits if f is not None), key=lambda f: f.rank)
+        return fits[:1]
 
     def _early_table(self) -> Table:
         if self._early is None:
