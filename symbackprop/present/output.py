@@ -37,6 +37,18 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     name, then renamed; if anything fails, no file of this call is left behind, old or half-written.
     ``force`` replaces existing files that symbackprop did not write; the spec itself never is.
     """
+    documents = solution_documents(solution, formats, precision=precision, symbolic=symbolic,
+                                   template_dir=template_dir, form=form, detail=detail, sample=sample)
+    folder = Path(out_dir)
+    refuse_replacing(folder, documents, solution.spec.source, force)
+    return write_files(folder, documents)
+
+
+def solution_documents(solution: Solution, formats=("md", "tex"), *, precision: int = DEFAULT_PRECISION,
+                       symbolic: bool = False, template_dir: str | Path | None = None, form: str = "chain",
+                       detail: str = "auto", sample: int | None = None) -> dict[str, bytes]:
+    """File name -> content of every document write() writes, rendered in memory (homework keys
+    are written with the rest of a set of variants, all or nothing)."""
     formats = formats.split(",") if isinstance(formats, str) else list(formats)
     unknown = [f for f in formats if f not in OUTPUT_FORMATS]
     if unknown or not formats:
@@ -56,12 +68,10 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
             if fmt == "md":  # the figures it shows, beside it
                 documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()
                                   if f"]({name})" in text})
-    folder = Path(out_dir)
-    _refuse_replacing(folder, documents, solution.spec.source, force)
-    return write_files(folder, documents)
+    return documents
 
 
-def _refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
+def refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
     for name in documents:
         path = folder / name
         if (not path.exists() and not path.is_symlink()) or path.is_dir():  # a folder: write_files says so

@@ -227,8 +227,10 @@ FORMATS: dict[str, Format] = {
 #: suffix -> (bytes, "head" if they are in its first 4 KiB, else "whole").
 MARKS = {
     ".md": (b"<!-- symbackprop:", "head"), ".tex": (b"% symbackprop:", "head"),
-    ".json": (b'"schema": "symbackprop-solution/', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
+    ".json": (b'"schema": "symbackprop-', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
     ".svg": (b"<!-- symbackprop:", "head"),
+    # homework (homework/): a variant's spec and answers template, the index of a set of variants
+    ".yaml": (b"# symbackprop:", "head"), ".csv": (b"variant,seed,spec,exercise,key,answers", "head"),
 }
 
 
