@@ -232,3 +232,166 @@ def test_an_exercise_compiles_with_pdflatex(tmp_path, capsys):
     status, out, err = run(["exercise", "mazur", "-f", "tex,pdf", "-o", tmp_path], capsys)
     assert status == 0, err
     assert (tmp_path / "mazur-exercise.pdf").read_bytes().startswith(b"%PDF")
+
+
+# 3-4. Variants and screening -----------------------------------------------------------------------
+
+CLASS_SIZE = 100
+
+
+@pytest.fixture(scope="module")
+def class_set(tmp_path_factory):
+    """100 variants of the Mazur-shaped template, every weight drawn, keys in JSON."""
+    folder = tmp_path_factory.mktemp("class")
+    made = symbackprop.variants(TEMPLATE, CLASS_SIZE, seed=2026)
+    symbackprop.write_variants(made, ["md", "json"], folder)
+    return folder, json.loads((folder / "variants.json").read_text())
+
+
+def test_every_key_agrees_with_a_hand_computed_step(class_set):
+    folder, index = class_set
+    assert [v["variant"] for v in index["variants"]] == [f"v{i:03d}" for i in range(1, CLASS_SIZE + 1)]
+    for entry in index["variants"]:
+        spec = yaml.safe_load((folder / entry["spec"]).read_text())
+        hand = hand_backprop(spec)
+        key = json.loads((folder / next(k for k in entry["key"] if k.endswith(".json"))).read_text())
+        labels = {p["label"]: p for p in key["parameters"]}
+        for name, value in hand["new"].items():
+            assert labels[name]["updated"] == pytest.approx(value, rel=1e-12, abs=1e-15)
+        assert key["error"] == pytest.approx(hand["error"], rel=1e-12)
+        assert key["history"][1] == pytest.approx(hand_error(hand["after"]), rel=1e-12)
+
+
+def test_no_variant_breaks_a_screening_rule_by_a_hand_computed_step(class_set):
+    folder, index = class_set
+    for entry in index["variants"]:
+        spec = yaml.safe_load((folder / entry["spec"]).read_text())
+        hand = hand_backprop(spec)
+        asked = hand["asked"]
+        shown = {label: round(value, 4) for label, value in asked.items()}
+        assert all(abs(net) <= 4.0 for net in hand["nets"]), entry["variant"]  # no saturated sigmoid
+        assert all(abs(v) >= 0.001 for v in shown.values()), entry["variant"]  # two significant digits
+        distinct = {}
+        for label, v in shown.items():  # E_{o1} and E_{total} may be equal only if truly equal
+            other = distinct.setdefault(v, label)
+            assert other == label or math.isclose(asked[other], asked[label], rel_tol=1e-12), entry["variant"]
+        assert all(round(hand["new"][k], 4) != round(hand["old"][k], 4) for k in hand["old"])
+        assert hand_error(hand["after"]) < hand["error"], entry["variant"]
+
+
+def test_each_variant_is_its_recorded_seed_drawn_again_and_its_sheet_holds_no_answer(class_set):
+    folder, index = class_set
+    template = yaml.safe_load(TEMPLATE.read_text())
+    for entry in index["variants"][:20]:
+        drawn, values = symbackprop.draw_spec(template, entry["seed"])
+        written = yaml.safe_load((folder / entry["spec"]).read_text())
+        assert written["layers"] == drawn["layers"] and written["learning_rate"] == drawn["learning_rate"]
+        assert entry["draws"] == values
+        exercise = (folder / entry["exercise"][0]).read_text()
+        assert f"variant {entry['variant']}" in exercise
+        for shown in asked_values_at(4, hand_backprop(written)["asked"].values()):
+            assert shown not in exercise
+        answers = yaml.safe_load((folder / entry["answers"]).read_text())
+        assert answers["spec"] == entry["spec"] and answers["variant"] == entry["variant"]
+        assert load_spec(folder / answers["spec"]).name == f"mazur-homework-{entry['variant']}"
+
+
+def test_the_index_counts_the_rejected_draws_by_rule(class_set):
+    folder, index = class_set
+    attempts = sum(v["attempts"] for v in index["variants"])
+    assert sum(index["rejected"].values()) >= attempts - CLASS_SIZE > 0  # a draw may break several rules
+    rows = (folder / "variants.csv").read_text().splitlines()
+    assert rows[0].startswith("variant,seed,spec,exercise,key,answers,rejected_relu_dead")
+    assert len(rows) == CLASS_SIZE + 1 and rows[1].startswith(f"v001,{index['variants'][0]['seed']},")
+
+
+def test_variants_writes_the_same_bytes_twice(tmp_path, capsys):
+    for out in ("a", "b"):
+        status, _, err = run(["variants", TEMPLATE, "-n", 3, "--seed", 11, "-f", "md,tex,json", "-o", tmp_path / out],
+                             capsys)
+        assert status == 0, err
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert len(files) == 3 * 9 + 2 and files == sorted(p.name for p in (tmp_path / "b").iterdir())
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    other = run(["variants", TEMPLATE, "-n", 3, "--seed", 12, "-o", tmp_path / "c"], capsys)
+    assert other[0] == 0
+    assert (tmp_path / "c" / "mazur-homework-v001.yaml").read_bytes() != (tmp_path / "a" / "mazur-homework-v001.yaml").read_bytes()
+
+
+def test_a_template_whose_rules_reject_every_draw_names_the_rule(tmp_path, capsys):
+    spec = tmp_path / "hot.json"
+    hot = {"uniform": [20, 30], "decimals": 1}
+    spec.write_text(json.dumps(dict(MAZUR, layers=[MAZUR["layers"][0], dict(MAZUR["layers"][1], weights=[hot, hot])])))
+    status, out, err = run(["variants", spec, "-n", 2, "-o", tmp_path / "out"], capsys)
+    one_line_error(status, err, "no draw of 25", "'saturated'", "--allow saturated")
+    assert not (tmp_path / "out").exists()
+    status, out, err = run(["variants", spec, "-n", 2, "-o", tmp_path / "out", "--allow", "saturated",
+                            "--allow", "few_digits", "--allow", "equal_values", "--allow", "unchanged",
+                            "--allow", "error_not_falling"], capsys)
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["-n", "10000"], ["n:", "1 to 1000"]),
+    (["-n", "0"], ["-n"]),
+    (["-n", "2", "--seed", "-1"], ["--seed"]),
+    (["-n", "2", "--allow", "boring"], ["allow", "'boring'", "relu_dead"]),
+    (["-n", "2", "-f", "pdf"], ["format", "md, tex, json"]),
+])
+def test_a_bad_variants_option_is_one_line_and_writes_nothing(tmp_path, capsys, argv, words):
+    status, out, err = run(["variants", TEMPLATE, "-o", tmp_path / "out", *argv], capsys)
+    assert status == 2 and len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    for word in words:
+        assert word in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_variants_of_a_spec_without_draws_is_bad_input(tmp_path, capsys):
+    status, out, err = run(["variants", "mazur", "-n", 2, "-o", tmp_path / "out"], capsys)
+    one_line_error(status, err, "no draw")
+
+
+def test_variants_never_replace_the_template_nor_a_foreign_file(tmp_path, capsys):
+    template = tmp_path / "mazur-homework-v001.yaml"  # a template named like its first variant's spec
+    template.write_text(TEMPLATE.read_text())
+    status, out, err = run(["variants", template, "-n", 1, "-o", tmp_path], capsys)
+    assert status == 2 and "spec being solved" in err
+    (tmp_path / "variants.csv").write_text("mine\n")
+    status, out, err = run(["variants", TEMPLATE, "-n", 1, "-o", tmp_path], capsys)
+    assert status == 2 and "--force" in err and (tmp_path / "variants.csv").read_text() == "mine\n"
+    assert not (tmp_path / "variants.json").exists()
+
+
+def test_screening_rules_catch_what_they_name():
+    from symbackprop.homework.asking import asked_records
+    from symbackprop.homework.screening import Candidate, broken_rules
+
+    def broken(spec, ask="all", digits=4):
+        solution = symbackprop.solve(spec)
+        return broken_rules(Candidate(solution, asked_records(solution, ask), digits))
+
+    relu = dict(MAZUR, layers=[dict(MAZUR["layers"][0], activation="relu", weights=[[-5, -5], [0.2, 0.3]]),
+                               MAZUR["layers"][1]])
+    assert "relu_dead" in broken(relu)
+    kink = dict(MAZUR, inputs=[1, 2], layers=[dict(MAZUR["layers"][0], activation="leaky_relu", bias=0.5,
+                                                   weights=[[-0.25, -0.125], [0.2, 0.3]]), MAZUR["layers"][1]])
+    assert "relu_dead" in broken(kink)  # net_h1 = -0.25 - 0.25 + 0.5 = 0 exactly, in binary too
+    assert broken(MAZUR, ask="forward") == []
+    assert "few_digits" in broken(MAZUR, ask="hidden")  # dE/dw1 = 0.0004
+    assert "few_digits" not in broken(MAZUR, ask="hidden", digits=6)
+    twins = dict(MAZUR, layers=[dict(MAZUR["layers"][0], weights=[[0.15, 0.2], [0.15, 0.2000001]]), MAZUR["layers"][1]])
+    assert "equal_values" in broken(twins, ask="forward")  # net_h1 and net_h2 differ by 1e-8
+    assert "equal_values" not in broken(dict(twins, layers=[dict(MAZUR["layers"][0], weights=[[0.15, 0.2]] * 2),
+                                                            MAZUR["layers"][1]]), ask="forward")  # truly equal
+    assert "unchanged" in broken(MAZUR, ask="updates", digits=2)  # w1+ = 0.1498 shows as w1 = 0.15
+    assert "unchanged" not in broken(MAZUR, ask="updates", digits=4)
+    linear = {"inputs": [1, 2], "targets": [0.5], "layers": [{"activation": "linear", "weights": [[0.3, 0.4]]}]}
+    assert "error_not_falling" in broken(dict(linear, learning_rate=0.5), ask="forward")  # 0.18 -> 0.405
+    assert "error_not_falling" not in broken(dict(linear, learning_rate=0.1), ask="forward")  # -> 0.045
+    softmax = dict(MAZUR, loss="cross_entropy", targets=[0, 1],
+                   layers=[MAZUR["layers"][0], dict(MAZUR["layers"][1], activation="softmax",
+                                                    weights=[[9, 9], [0, 0]])])
+    assert "softmax_extreme" in broken(softmax, ask="forward")
+    saturated = dict(MAZUR, layers=[MAZUR["layers"][0], dict(MAZUR["layers"][1], weights=[[9, 9], [0.5, 0.5]])])
+    assert "saturated" in broken(saturated, ask="forward")

@@ -171,7 +171,7 @@ def _variant(template: dict, name: str, vid: str, index: int, seed: int, ask, di
             return Variant(vid, draw_seed, attempt + 1, rejected, drawn, data, sheet)
         for rule in broken:
             rejected[rule] = rejected.get(rule, 0) + 1
-    worst = max(rejected, key=rejected.get)
+    worst = max(RULES, key=lambda rule: rejected.get(rule, 0))  # on a tie, the first in the table
     raise SpecError(f"variants: no draw of {MAX_ATTEMPTS} for variant {vid} passed the screening; the rule "
                     f"{worst!r} rejected {rejected[worst]} ({RULES[worst][0]}); widen the template's ranges, or "
                     f"switch the rule off with --allow {worst}")
