@@ -337,7 +337,7 @@ def test_a_template_whose_rules_reject_every_draw_names_the_rule(tmp_path, capsy
     (["-n", "0"], ["-n"]),
     (["-n", "2", "--seed", "-1"], ["--seed"]),
     (["-n", "2", "--allow", "boring"], ["allow", "'boring'", "relu_dead"]),
-    (["-n", "2", "-f", "pdf"], ["format", "md, tex, json"]),
+    (["-n", "2", "-f", "moodle"], ["format", "md, tex, json, pdf"]),
 ])
 def test_a_bad_variants_option_is_one_line_and_writes_nothing(tmp_path, capsys, argv, words):
     status, out, err = run(["variants", TEMPLATE, "-o", tmp_path / "out", *argv], capsys)
@@ -395,3 +395,20 @@ def test_screening_rules_catch_what_they_name():
     assert "softmax_extreme" in broken(softmax, ask="forward")
     saturated = dict(MAZUR, layers=[MAZUR["layers"][0], dict(MAZUR["layers"][1], weights=[[9, 9], [0.5, 0.5]])])
     assert "saturated" in broken(saturated, ask="forward")
+
+
+@pytest.mark.latex
+def test_variants_bind_every_exercise_and_every_key_into_one_pdf_each_with_ids_on_the_pages(tmp_path, capsys):
+    status, out, err = run(["variants", TEMPLATE, "-n", 2, "-f", "tex,pdf", "-o", tmp_path], capsys)
+    assert status == 0, err
+    assert not (tmp_path / "mazur-homework-v001.pdf").exists()  # the keys are bound, not loose
+    for name in ("mazur-homework-exercises.pdf", "mazur-homework-keys.pdf"):
+        pdf = (tmp_path / name).read_bytes()
+        assert pdf.startswith(b"%PDF") and b"/Creator (symbackprop)" in pdf
+        if shutil.which("pdftotext"):
+            pages = subprocess.run(["pdftotext", tmp_path / name, "-"], capture_output=True, text=True,
+                                   check=True).stdout.split("\f")[:-1]
+            assert all("Variant v00" in page for page in pages)
+            assert "Variant v001" in pages[0] and "Variant v002" in pages[-1]
+    index = json.loads((tmp_path / "variants.json").read_text())
+    assert index["formats"] == ["tex", "pdf"]

@@ -33,7 +33,8 @@ from .screening import RULES, Candidate, broken_rules, check_allowed
 
 MAX_VARIANTS = 1000  # a class's worth many times over; each costs a solve (a fraction of a second)
 MAX_ATTEMPTS = 25  # draws per variant before the template is declared too narrow for its rules
-VARIANT_FORMATS = ("md", "tex", "json")  # json: the key only; md and tex: the exercise and the key
+#: md and tex: each exercise and key; json: each key; pdf: NAME-exercises.pdf and NAME-keys.pdf, all bound
+VARIANT_FORMATS = ("md", "tex", "json", "pdf")
 INDEX = {"json": "variants.json", "csv": "variants.csv"}
 
 
@@ -74,15 +75,27 @@ class VariantSet:
             spec_name = f"{v.name}.yaml"
             documents[spec_name] = spec_file(v).encode("utf-8")
             sheet = v.sheet.documents([f for f in formats if f in ("md", "tex")], spec_name)
-            key = solution_documents(v.sheet.solution, [f for f in formats if f in VARIANT_FORMATS])
+            loose = [f for f in formats if f != "pdf"]  # the keys' PDFs are bound, not loose
+            key = solution_documents(v.sheet.solution, loose) if loose else {}
             documents.update(sheet)
             documents.update(key)
             answers = next(name for name in sheet if name.endswith("-answers.yaml"))
             files.append({"spec": spec_name, "exercise": [n for n in sheet if "-exercise." in n],
                           "key": [n for n in key if not n.endswith(".svg")], "answers": answers})
+        if "pdf" in formats:
+            documents.update(self.paper())
         documents[INDEX["json"]] = self.index_json(files, formats).encode("utf-8")
         documents[INDEX["csv"]] = self.index_csv(files).encode("utf-8")
         return documents
+
+    def paper(self) -> dict[str, bytes]:
+        """NAME-exercises.pdf and NAME-keys.pdf: every variant's sheet, and its key, in one PDF each."""
+        from .paper import bind
+
+        sheets = [(v.id, v.sheet.render("tex")) for v in self.variants]
+        keys = [(v.id, solution_documents(v.sheet.solution, ["tex"])[f"{v.name}.tex"].decode("utf-8"))
+                for v in self.variants]
+        return {f"{self.template}-exercises.pdf": bind(sheets), f"{self.template}-keys.pdf": bind(keys)}
 
     def index_json(self, files: list[dict], formats: list[str]) -> str:
         index = {

@@ -131,10 +131,11 @@ def write_files(folder: Path, documents: dict[str, bytes]) -> list[Path]:
             temporary.unlink(missing_ok=True)
 
 
-def compile_pdf(tex: str) -> bytes:
+def compile_pdf(tex: str, files: dict[str, bytes] | None = None) -> bytes:
     """Run pdflatex (no shell escape, non-interactive) on ``tex`` in a scratch folder; return the PDF.
 
-    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option.
+    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option;
+    ``files`` are put beside it (the PDFs a bound set of exercises includes).
     """
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
@@ -142,6 +143,8 @@ def compile_pdf(tex: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="symbackprop-") as scratch:
         source = Path(scratch) / "solution.tex"
         source.write_text(tex, encoding="utf-8")
+        for name, data in (files or {}).items():
+            (Path(scratch) / name).write_bytes(data)
         command = [pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", source.name]
         try:
             subprocess.run(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
