@@ -33,8 +33,10 @@ from .screening import RULES, Candidate, broken_rules, check_allowed
 
 MAX_VARIANTS = 1000  # a class's worth many times over; each costs a solve (a fraction of a second)
 MAX_ATTEMPTS = 25  # draws per variant before the template is declared too narrow for its rules
-#: md and tex: each exercise and key; json: each key; pdf: NAME-exercises.pdf and NAME-keys.pdf, all bound
-VARIANT_FORMATS = ("md", "tex", "json", "pdf")
+#: md and tex: each exercise and key; json: each key; pdf: NAME-exercises.pdf and NAME-keys.pdf, all bound;
+#: moodle: NAME-moodle.xml, a Cloze question per variant
+VARIANT_FORMATS = ("md", "tex", "json", "pdf", "moodle")
+BOUND = ("pdf", "moodle")  # formats of the whole set, not of each variant
 INDEX = {"json": "variants.json", "csv": "variants.csv"}
 
 
@@ -75,7 +77,7 @@ class VariantSet:
             spec_name = f"{v.name}.yaml"
             documents[spec_name] = spec_file(v).encode("utf-8")
             sheet = v.sheet.documents([f for f in formats if f in ("md", "tex")], spec_name)
-            loose = [f for f in formats if f != "pdf"]  # the keys' PDFs are bound, not loose
+            loose = [f for f in formats if f not in BOUND]  # the keys' PDFs are bound, not loose
             key = solution_documents(v.sheet.solution, loose) if loose else {}
             documents.update(sheet)
             documents.update(key)
@@ -84,6 +86,11 @@ class VariantSet:
                           "key": [n for n in key if not n.endswith(".svg")], "answers": answers})
         if "pdf" in formats:
             documents.update(self.paper())
+        if "moodle" in formats:
+            from .moodle import quiz
+
+            mark = _MARK.format(what="a Moodle quiz", command="variants")
+            documents[f"{self.template}-moodle.xml"] = quiz(self, mark).encode("utf-8")
         documents[INDEX["json"]] = self.index_json(files, formats).encode("utf-8")
         documents[INDEX["csv"]] = self.index_csv(files).encode("utf-8")
         return documents

@@ -86,7 +86,7 @@ def _environment(kind: str, template_dir: Path | None):
     env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                              autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                              bytecode_cache=_bytecode_cache(), **delimiters)
-    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape}.get(kind, escape_markdown)
+    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape, "html": html.escape}.get(kind, escape_markdown)
     env.filters["math"] = (lambda latex: latex) if kind == "tex" else markdown_math
     return env
 
@@ -231,6 +231,7 @@ MARKS = {
     ".svg": (b"<!-- symbackprop:", "head"),
     # homework (homework/): a variant's spec and answers template, the index of a set of variants
     ".yaml": (b"# symbackprop:", "head"), ".csv": (b"variant,seed,spec,exercise,key,answers", "head"),
+    ".xml": (b"<!-- symbackprop:", "head"),
 }
 
 
