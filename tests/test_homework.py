@@ -337,7 +337,7 @@ def test_a_template_whose_rules_reject_every_draw_names_the_rule(tmp_path, capsy
     (["-n", "0"], ["-n"]),
     (["-n", "2", "--seed", "-1"], ["--seed"]),
     (["-n", "2", "--allow", "boring"], ["allow", "'boring'", "relu_dead"]),
-    (["-n", "2", "-f", "moodle"], ["format", "md, tex, json, pdf"]),
+    (["-n", "2", "-f", "docx"], ["format", "md, tex, json, pdf, moodle"]),
 ])
 def test_a_bad_variants_option_is_one_line_and_writes_nothing(tmp_path, capsys, argv, words):
     status, out, err = run(["variants", TEMPLATE, "-o", tmp_path / "out", *argv], capsys)
