@@ -34,9 +34,9 @@ from .screening import RULES, Candidate, broken_rules, check_allowed
 MAX_VARIANTS = 1000  # a class's worth many times over; each costs a solve (a fraction of a second)
 MAX_ATTEMPTS = 25  # draws per variant before the template is declared too narrow for its rules
 #: md and tex: each exercise and key; json: each key; pdf: NAME-exercises.pdf and NAME-keys.pdf, all bound;
-#: moodle: NAME-moodle.xml, a Cloze question per variant
-VARIANT_FORMATS = ("md", "tex", "json", "pdf", "moodle")
-BOUND = ("pdf", "moodle")  # formats of the whole set, not of each variant
+#: moodle: NAME-moodle.xml, a Cloze question per variant; qti: NAME-qti.zip, a Canvas quiz per variant
+VARIANT_FORMATS = ("md", "tex", "json", "pdf", "moodle", "qti")
+BOUND = ("pdf", "moodle", "qti")  # formats of the whole set, not of each variant
 INDEX = {"json": "variants.json", "csv": "variants.csv"}
 
 
@@ -91,6 +91,11 @@ class VariantSet:
 
             mark = _MARK.format(what="a Moodle quiz", command="variants")
             documents[f"{self.template}-moodle.xml"] = quiz(self, mark).encode("utf-8")
+        if "qti" in formats:
+            from .qti import package
+
+            documents[f"{self.template}-qti.zip"] = package(self, _MARK.format(what="a Canvas quiz package",
+                                                                               command="variants"))
         documents[INDEX["json"]] = self.index_json(files, formats).encode("utf-8")
         documents[INDEX["csv"]] = self.index_csv(files).encode("utf-8")
         return documents

@@ -231,7 +231,7 @@ MARKS = {
     ".svg": (b"<!-- symbackprop:", "head"),
     # homework (homework/): a variant's spec and answers template, the index of a set of variants
     ".yaml": (b"# symbackprop:", "head"), ".csv": (b"variant,seed,spec,exercise,key,answers", "head"),
-    ".xml": (b"<!-- symbackprop:", "head"),
+    ".xml": (b"<!-- symbackprop:", "head"), ".zip": (b"<!-- symbackprop:", "head"),  # a zip's first file, stored
 }
 
 

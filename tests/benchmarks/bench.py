@@ -11,7 +11,7 @@
 (e) ``symbackprop check mazur FOLDER --gradebook grades.csv`` on 300 generated Mazur sheets (a mix
     of correct, rounded, truncated and wrong ones, tests/students.py) over one
     ``symbackprop solve mazur -f json``; and its time per sheet
-(f) ``symbackprop variants tests/homework/mazur-template.yaml -n 100 -f md,tex,json`` (every weight
+(f) ``symbackprop variants tests/homework/mazur-template.yaml -n 100 -f md,tex,json,moodle`` (every weight
     drawn, screened) over one ``symbackprop solve mazur -f md,tex,json`` (issue 17)
 
 Wall times are medians of ``--runs`` runs of fresh processes (for a and b) or of in-process solves
@@ -142,8 +142,8 @@ def main() -> int:
     template = pathlib.Path(__file__).resolve().parents[1] / "homework" / "mazur-template.yaml"
     with tempfile.TemporaryDirectory() as scratch:
         drawing = wall([python, "-m", "symbackprop", "variants", str(template), "-n", str(VARIANTS), "--seed", "1",
-                        "-f", "md,tex,json", "-o", scratch, "--force"], max(1, runs // 2))
-    print(f"variants -n {VARIANTS} -f md,tex,json    {drawing:7.3f} s   {1000 * drawing / VARIANTS:6.0f} ms per variant")
+                        "-f", "md,tex,json,moodle", "-o", scratch, "--force"], max(1, runs // 2))
+    print(f"variants -n {VARIANTS} -f md,tex,json,moodle {drawing:7.3f} s   {1000 * drawing / VARIANTS:6.0f} ms per variant")
     ratios["f_variants"] = drawing / full
     labels = {"a": "(a) solve / imports", "b": "(b) 10,000 / 1 iteration", "c_16": "(c) 16-16-16-16 seconds",
               "c_scaling": "(c) per parameter 16^4 / 8^4", "d_softmax": "(d) per parameter softmax / sigmoid",
