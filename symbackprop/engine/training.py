@@ -105,9 +105,9 @@ EXACT_WORK = 30_000
 HEAD_WORK = 6_000
 #: A float run is kept where its measured drift, grown in proportion to the iterations, stays below
 #: this fraction of every value (documents show 9 digits; the JSON promises 1e-9); otherwise the whole
-#: run is redone in mpmath, up to EXACT_WORK_MOST lines (about 20 seconds).
+#: run is redone in mpmath, up to EXACT_WORK_MOST lines (about 2 seconds a run).
 DRIFT = 1e-11
-EXACT_WORK_MOST = 4_000_000
+EXACT_WORK_MOST = 1_000_000
 #: Two runs in mpmath at b and 2b bits are taken to be exact where they agree to this fraction.
 AGREEMENT = 2.0 ** -70
 

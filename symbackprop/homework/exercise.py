@@ -20,7 +20,7 @@ from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from ..model.spec import example_names
 from ..present.figures import network_figure
 from ..present.output import compile_pdf, refuse_replacing, write_files
-from ..present.rendering import FORMATS, _environment
+from ..present.rendering import FORMATS, _environment, render_template
 from ..present.view import ViewBuilder
 from ..engine.steps import partial
 from ..solution import Solution, solve
@@ -76,7 +76,7 @@ class Exercise:
             raise SpecError(f"format: an exercise is md, tex or pdf, found {fmt!r}")
         environment = _environment(fmt, None)
         header = HEADERS[fmt].format(mark=_MARK.format(what="an exercise", command=self.command))
-        return header + environment.get_template(f"exercise.{fmt}.j2").render(self.view)
+        return header + render_template(environment, f"exercise.{fmt}.j2", self.view)
 
     def answers_template(self, spec_path: str | None) -> str:
         """NAME-answers.yaml: the header check reads back (the spec, relative to this file, and the
@@ -104,8 +104,8 @@ class Exercise:
 
     def picture(self) -> str:
         """The network's SVG, the same file the worked solution's Markdown shows."""
-        svg = _environment("svg", None).get_template("network.svg.j2").render(
-            {"fig": self.view["figure"], "title": "The network", "highlighted": False})
+        svg = render_template(_environment("svg", None), "network.svg.j2",
+                              {"fig": self.view["figure"], "title": "The network", "highlighted": False})
         return FORMATS["md"].header + svg
 
 

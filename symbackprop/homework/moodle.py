@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import html
 
-from ..present.rendering import _environment
+from ..present.rendering import _environment, render_template
 from ..present.view import ViewBuilder
 from ..model.defaults import DEFAULT_PRECISION
 from .tolerances import answers, plain
@@ -47,7 +47,7 @@ def question(variant) -> str:
     sheet = variant.sheet
     view = dict(sheet.view, seed=variant.seed,
                 gaps=list(zip(sheet.view["blanks"], gaps(sheet))), picture=f"@@PLUGINFILE@@/{sheet.view['figure_name']}")
-    text = _environment("html", None).get_template("exercise.html.j2").render(view)
+    text = render_template(_environment("html", None), "exercise.html.j2", view)
     picture = base64.b64encode(sheet.picture().encode("utf-8")).decode("ascii")
     name = html.escape(f"{sheet.name} (seed {variant.seed})")
     return (f'<question type="cloze">\n<name><text>{name}</text></name>\n'
