@@ -274,6 +274,10 @@ def test_an_error_line_is_inert(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("symbackprop: error: ") and err.endswith("\n") and not unsafe_characters(err)
     assert "\\x1b[2J" in err
+    with pytest.raises(SystemExit) as usage:  # a usage mistake quotes the command line
+        main(["solve", "mazur", f"{HOSTILE}.yaml"])
+    err = capsys.readouterr().err
+    assert usage.value.code == 2 and "\\x1b[2J" in err and not unsafe_characters(err)
 
 
 # --- the API refuses misuse with SpecError; a Grader and a CheckResult survive pickle and deepcopy --

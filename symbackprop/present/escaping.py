@@ -1,16 +1,17 @@
 """User text (a file name, a sheet's label, a value quoted in an error) made inert for where it goes:
 a terminal, a CSV cell, Markdown, JSON. A hostile sheet must not set the terminal's title, clear the
 screen, run a spreadsheet formula or add HTML to a rendered report. LaTeX has printing.escape_latex.
+Only the standard library: the command line's error line uses it without loading SymPy.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 import unicodedata
 
-from .rendering import escape_markdown
-
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
 #: A CSV cell beginning with one of these is a formula to a spreadsheet (OWASP's list, fullwidth too)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -46,6 +47,11 @@ def csv_cell(value):
         return value
     text = printable(value)
     return "'" + text if text.lstrip().startswith(FORMULA_START) else text
+
+
+def escape_markdown(text: str) -> str:
+    """Markdown's specials backslash-escaped (a title in a worked solution, through the templates)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
 def markdown_text(text: str) -> str:
