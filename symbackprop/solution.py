@@ -6,18 +6,22 @@ turns a :class:`Solution` into documents, so one solve can be rendered in severa
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from os import PathLike
 from pathlib import Path
 from typing import Callable
 
 from .model.defaults import PRECISION_RANGE
 from .engine.derive import Derivation, derive
 from .engine.matrix import MatrixForm, matrix_form
-from .errors import DivergenceError, SpecError, VerificationError
+from .errors import DivergenceError, SpecError
 from .engine.network import SymbolicNetwork
 from .oracle.numeric import NumericNetwork, Reference
+
+#: Bits the numeric engine's reference works with beyond the derivation's own precision.
+EXACT_BITS = 32
 from .model.spec import Spec, load_spec, validate
 from .engine.training import CHECKED_ITERATIONS, Training, train
 from .oracle.verify import Verification, verify, verify_matrix_form
@@ -31,7 +35,8 @@ class Solution:
     training: Training  # the compiled derivation, iterated
     reference: Reference  # the independent numeric engine's first update and true deltas
     verification: Verification
-    numeric: NumericNetwork  # the independent engine, for values at parameters training found (outputs)
+    numeric: NumericNetwork  # the independent engine in floats (finite differences, a class's replays)
+    exact: NumericNetwork  # the same in mpmath: the reference, outputs and errors at trained parameters
     carried: Derivation | None = None  # the steps redone by hand: rounded to carry_digits and carried forward
 
     @cached_property
@@ -49,19 +54,18 @@ class Solution:
 
     def outputs(self, parameters: tuple[float, ...] | None = None) -> list[list[float]]:
         """Each sample's outputs at ``parameters`` (SymbolicNetwork.parameters order; default: the
-        spec's), computed by the independent numeric engine; the error they give at the end of
-        training must be the one training recorded (a VerificationError otherwise)."""
-        numeric, training = self.numeric, self.training
+        spec's), computed by the independent numeric engine in mpmath (verify.py has checked the error
+        they give at the end of training against the one training recorded)."""
+        numeric = self.exact
         state = numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state()
-        recorded = {id(training.final): training.history[-1]}  # the history has the error at these
-        if self.spec.mode == "batch":
-            recorded[id(training.updated)] = training.history[1]
-        if id(parameters) in recorded:
-            error, expected = numeric.error(state), recorded[id(parameters)]
-            if abs(error - expected) > 1e-9 * max(abs(error), abs(expected)) + 1e-300:
-                raise VerificationError(f"the outputs at the trained parameters give the error {error!r}, "
-                                        f"training recorded {expected!r}")
-        return [numeric.forward(state, inputs)[1][-1] for inputs, _ in numeric.samples]
+        return [list(map(float, numeric.forward(state, inputs)[1][-1])) for inputs, _ in numeric.samples]
+
+    def __reduce__(self):
+        """Pickled (for a process pool, or a notebook's deep copy) as what it was solved from: the
+        spec, with the overrides already in it, and carry_digits. Its compiled functions and rule
+        tables are code, not data; unpickling solves again, and solve is deterministic, so the copy
+        is equal to the original, number for number."""
+        return _solve_again, (self.spec, self.carried.digits if self.carried else None)
 
     def __repr__(self) -> str:
         """One line: a notebook shows the worked solution itself (_repr_markdown_)."""
@@ -87,36 +91,43 @@ def solve(source: str | Path | Spec | dict, *, carry_digits: int | None = None, 
     computations disagree. ``progress(done, total)`` hears how training advances (the CLI draws a
     progress bar with it on a terminal).
     """
-    if carry_digits is not None and (isinstance(carry_digits, bool) or carry_digits not in PRECISION_RANGE):
+    if carry_digits is not None and (isinstance(carry_digits, bool) or not isinstance(carry_digits, int)
+                                     or carry_digits not in PRECISION_RANGE):
         raise SpecError(f"digits: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {carry_digits!r}")
+    if progress is not None and not callable(progress):
+        raise SpecError(f"progress: expected a function progress(done, total), found {progress!r}")
     spec = _as_spec(source, overrides)
     network = SymbolicNetwork(spec)
     derivation = derive(network)
     training = train(network, derivation, progress)
-    numeric = NumericNetwork(spec)
+    numeric, exact = NumericNetwork(spec), NumericNetwork(spec, bits=derivation.bits + EXACT_BITS)
     try:
-        reference = numeric.reference(min(spec.iterations, CHECKED_ITERATIONS))
+        reference = exact.reference(min(spec.iterations, CHECKED_ITERATIONS))
     except (OverflowError, ZeroDivisionError, ValueError):  # ValueError: the log of 0 in a logarithmic loss
         raise DivergenceError("learning_rate: training diverged (a value overflowed, or an output reached "
                               "exactly 0 or 1 under a logarithmic loss); try a smaller learning rate or fewer "
                               "iterations") from None
-    verification = verify(network, derivation, training, numeric, reference)
+    verification = verify(network, derivation, training, numeric, exact, reference)
     carried = derive(network, carry_digits) if carry_digits is not None else None
-    return Solution(spec, network, derivation, training, reference, verification, numeric, carried)
+    return Solution(spec, network, derivation, training, reference, verification, numeric, exact, carried)
+
+
+def _solve_again(spec: Spec, carry_digits: int | None) -> Solution:
+    return solve(spec, carry_digits=carry_digits)
 
 
 def _as_spec(source, overrides: dict) -> Spec:
+    if not isinstance(source, (str, PathLike, Spec, Mapping)):
+        raise SpecError(f"spec: expected a file's path, an example's name, a mapping or a Spec, "
+                        f"found {type(source).__name__}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
     if isinstance(source, Spec):
         if not overrides:
             return source
         source = _spec_fields(source)
-    if isinstance(source, dict):
+    if isinstance(source, Mapping):
         return validate({**source, **overrides}, default_name=source.get("name", "network"))
-    if not isinstance(source, (str, os.PathLike)):
-        raise SpecError(f"spec: expected a file's path, an example's name, a mapping or a Spec, found "
-                        f"{type(source).__name__}")
     return load_spec(source, **overrides)
 
 

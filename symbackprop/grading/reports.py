@@ -9,8 +9,8 @@ from __future__ import annotations
 from ..present.escaping import json_text, markdown_text, printable
 from ..present.unicode import plain
 from .catalogue import Record
-from .checking import CheckResult, explain
-from .grades import Grade
+from .result import Findings as CheckResult, explain  # no import of checking: it imports this
+from .judge import Grade
 
 #: How "not answered" names each kind of quantity (catalogue.QUANTITIES), one and many.
 KINDS = {

@@ -170,6 +170,8 @@ _ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}")
 _ROWS = re.compile(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|(?<!\\);")
 _LETTER = re.compile("[A-Za-z]")
 _ARITHMETIC = re.compile(r"\\(?:cdot|times|frac|dfrac|left|right|div|pm)\b")
+#: e^{-0.3775}, e^2, \exp(1.2): a power of e with a number is arithmetic, whatever letter e is
+_POWER_OF_E = re.compile(r"(?<![A-Za-z\\])e\^(?:\{[^{}A-Za-z]*\}|[-+]?[\d.]+)|\\exp\b")
 _CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}")
 _RELATION = re.compile(r":=|=|\\approx|≈|\\leftarrow|\\gets|←")
 #: "\\text{ and }" between two equations on one line (a comma and an align column's "&" are found
@@ -239,7 +241,7 @@ def equation_answers(text: str) -> tuple[list[tuple[str, str]], int | None]:
             if updates_from is None and _is_update_rule(lhs, members[1]):
                 updates_from = len(pairs)
             value = number_text(_REMARK.sub("", members[-1]))
-            if value is not None and _LETTER.search(_ARITHMETIC.sub("", lhs)):
+            if value is not None and _LETTER.search(_ARITHMETIC.sub("", _POWER_OF_E.sub("", lhs))):
                 pairs.append((lhs, value))  # a left-hand side without letters is arithmetic, not a label
     for match_ in _HISTORY.finditer(text):
         pairs += [("E after 0", match_.group(1)), ("E after 1", match_.group(2))]

@@ -4,6 +4,7 @@ found, a δ of the layer above kept as δ (the recursion), checked equal to the 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import sympy as sp
 from sympy.core.parameters import evaluate
@@ -11,7 +12,9 @@ from sympy.core.parameters import evaluate
 from ..engine.evaluate import FLOATS, evaluate_form
 from ..engine.steps import Step
 from ..errors import VerificationError
-from ..solution import Solution
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 #: The steps lecture notes end in a closed form, and those whose forms the closed forms are made of
 CLOSED_FORM_ROLES = ("chain", "gradient", "delta")

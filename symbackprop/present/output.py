@@ -13,13 +13,16 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
-from .rendering import FORMATS, MARKS, SYMBOLIC_SUFFIX, Documents, render_options
-from ..solution import Solution
+from .rendering import FORMATS, MARKS, SYMBOLIC_SUFFIX, Documents, flag, render_options, solution_of
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 OUTPUT_FORMATS = (*FORMATS, "pdf")
 MAX_PDF_BYTES = 64_000_000  # a PDF's mark is in its info dictionary, near the end
@@ -38,12 +41,30 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     name, then renamed; if anything fails, no file of this call is left behind, old or half-written.
     ``force`` replaces existing files that symbackprop did not write; the spec itself never is.
     """
-    formats = formats.split(",") if isinstance(formats, str) else list(formats)
-    unknown = [f for f in formats if f not in OUTPUT_FORMATS]
+    solution = solution_of(solution)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise OutputError(f"output: expected a folder's path, found {out_dir!r}")
+    flag("force", force)
+    documents = solution_documents(solution, formats, precision=precision, symbolic=symbolic,
+                                   template_dir=template_dir, form=form, detail=detail, sample=sample)
+    folder = Path(out_dir)
+    inputs = {solution.spec.source: "the spec being solved"} if solution.spec.source else {}
+    refuse_replacing([folder / name for name in documents], inputs, force)
+    return write_files(folder, documents)
+
+
+def solution_documents(solution: Solution, formats=("md", "tex"), *, precision: int = DEFAULT_PRECISION,
+                       symbolic: bool = False, template_dir: str | Path | None = None, form: str = "chain",
+                       detail: str = "auto", sample: int | None = None) -> dict[str, bytes]:
+    """File name -> content of every document write() writes, rendered in memory (homework keys
+    are written with the rest of a set of variants, all or nothing)."""
+    given = formats.split(",") if isinstance(formats, str) else formats
+    formats = list(given) if isinstance(given, Iterable) else [given]
+    unknown = [f if isinstance(f, str) else repr(f) for f in formats if not isinstance(f, str) or f not in OUTPUT_FORMATS]
     if unknown or not formats:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
     renderer = Documents(solution, render_options(precision, symbolic, template_dir, form, detail, sample,
-                                                  len(solution.spec.samples)))
+                                                  solution.derivation.update_samples))
     stem = renderer.stem  # NAME-symbolic for lecture notes, which never replace the worked solution
     documents: dict[str, bytes] = {}
     for fmt in dict.fromkeys(formats):
@@ -57,10 +78,7 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
             if fmt == "md":  # the figures it shows, beside it
                 documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()
                                   if f"]({name})" in text})
-    folder = Path(out_dir)
-    inputs = {solution.spec.source: "the spec being solved"} if solution.spec.source else {}
-    refuse_replacing([folder / name for name in documents], inputs, force)
-    return write_files(folder, documents)
+    return documents
 
 
 def refuse_replacing(paths: Iterable[Path], inputs: Mapping[str, str], force: bool, *, field: str = "output",
@@ -129,10 +147,11 @@ def write_files(folder: Path, documents: dict[str, bytes]) -> list[Path]:
             temporary.unlink(missing_ok=True)
 
 
-def compile_pdf(tex: str) -> bytes:
+def compile_pdf(tex: str, files: dict[str, bytes] | None = None) -> bytes:
     """Run pdflatex (no shell escape, non-interactive) on ``tex`` in a scratch folder; return the PDF.
 
-    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option.
+    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option;
+    ``files`` are put beside it (the PDFs a bound set of exercises includes).
     """
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
@@ -140,6 +159,8 @@ def compile_pdf(tex: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="symbackprop-") as scratch:
         source = Path(scratch) / "solution.tex"
         source.write_text(tex, encoding="utf-8")
+        for name, data in (files or {}).items():
+            (Path(scratch) / name).write_bytes(data)
         command = [pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", source.name]
         try:
             subprocess.run(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -15,16 +15,19 @@ from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .. import __version__
+from ..engine.derive import Derivation
 from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from ..errors import SpecError, TemplateError
 from ..model.notation import Labels
 from .escaping import escape_markdown
 from .printing import escape_latex, markdown_math
-from ..solution import Solution
 from .view import ViewBuilder
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 
 DETAILS = ("auto", "full", "compact")
@@ -47,6 +50,9 @@ class RenderOptions:
     sample: int | None = None  # the sample worked in full when there are several (None: as detail says)
 
 
+CACHE_TAG = "bounded-2"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
+
+
 def _bytecode_cache():
     """Jinja's cache of compiled templates (keyed by file and source checksum), in the user's cache folder.
 
@@ -56,7 +62,7 @@ def _bytecode_cache():
     import jinja2
 
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "symbackprop" / f"templates-{__version__}"
+    folder = Path(base) / "symbackprop" / f"templates-{__version__}-{CACHE_TAG}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -74,12 +80,12 @@ def _environment(kind: str, template_dir: Path | None):
     if kind == "tex":  # braces and % are LaTeX syntax; use nbconvert-style delimiters instead
         delimiters = dict(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                           variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
-    from jinja2.sandbox import SandboxedEnvironment  # a user's template reaches no Python internals
+    from .sandbox import BoundedSandbox  # a user's template reaches no Python internals, and no gigabytes
 
-    env = SandboxedEnvironment(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
-                             autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                             bytecode_cache=_bytecode_cache(), **delimiters)
-    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape}.get(kind, escape_markdown)
+    env = BoundedSandbox(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+                         autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                         bytecode_cache=_bytecode_cache(), **delimiters)
+    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape, "html": html.escape}.get(kind, escape_markdown)
     env.filters["math"] = (lambda latex: latex) if kind == "tex" else markdown_math
     return env
 
@@ -148,28 +154,37 @@ class Documents:
         rendered = {}
         for key, (template, data, title, highlighted) in drawn.items():
             context = {"fig": data, "curve": data, "title": title, "highlighted": highlighted}
-            svg = environment.get_template(template).render(context)
+            svg = render_template(environment, template, context)
             rendered[key if keys else f"{self.figure_stem}-{key}.svg"] = FORMATS["md"].header + svg
         return rendered
 
 
 def _templated(kind: str) -> Callable[[Documents], str]:
     def render(documents: Documents) -> str:
-        import jinja2
-
         template = f"{FORMS[documents.options.form][0]}.{kind}.j2"
-        environment = _environment(kind, documents.options.template_dir)
-        try:
-            return environment.get_template(template).render(documents.view)
-        except jinja2.TemplateError as exc:  # a user template's mistake, reported like bad input
-            where = ":".join(str(part) for part in (getattr(exc, "name", None) or template,
-                                                   getattr(exc, "lineno", None)) if part)
-            raise TemplateError(f"template {where}: {exc.message}") from None
-        except (ArithmeticError, LookupError, RecursionError, TypeError, UnicodeError, ValueError) as exc:
-            # what else a template's own expressions or files can raise ({{ 1/0 }}, an endless extends)
-            raise TemplateError(f"template {template}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
+        return render_template(_environment(kind, documents.options.template_dir), template, documents.view)
 
     return render
+
+
+def render_template(environment, template: str, context: dict) -> str:
+    """``template`` rendered within the sandbox's bounds; a user template's mistake, or its asking
+    for too much, is reported like bad input, in one line naming the template."""
+    import jinja2
+
+    from .sandbox import TooLarge
+
+    try:
+        return environment.render_bounded(environment.get_template(template), context)
+    except jinja2.TemplateError as exc:
+        where = ":".join(str(part) for part in (getattr(exc, "name", None) or template,
+                                               getattr(exc, "lineno", None)) if part)
+        raise TemplateError(f"template {where}: {exc.message}") from None
+    except TooLarge as exc:
+        raise TemplateError(f"template {template}: it asks for {exc}") from None
+    except (ArithmeticError, LookupError, MemoryError, RecursionError, TypeError, UnicodeError, ValueError) as exc:
+        # what else a template's own expressions or files can raise ({{ 1/0 }}, an endless extends)
+        raise TemplateError(f"template {template}: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}") from None
 
 
 def render_json(documents: Documents) -> str:
@@ -220,28 +235,59 @@ FORMATS: dict[str, Format] = {
 #: suffix -> (bytes, "head" if they are in its first 4 KiB, else "whole").
 MARKS = {
     ".md": (b"<!-- symbackprop:", "head"), ".tex": (b"% symbackprop:", "head"),
-    ".json": (b'"schema": "symbackprop-solution/', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
+    ".json": (b'"schema": "symbackprop-', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
     ".svg": (b"<!-- symbackprop:", "head"),
+    # homework (homework/): a variant's spec and answers template, the index of a set of variants
+    ".yaml": (b"# symbackprop:", "head"), ".csv": (b"variant,seed,spec,exercise,key,answers", "head"),
+    ".xml": (b"<!-- symbackprop:", "head"), ".zip": (b"<!-- symbackprop:", "head"),  # a zip's first file, stored
 }
 
 
 def render_options(precision: int, symbolic: bool, template_dir: str | Path | None, form: str = "chain",
-                   detail: str = "auto", sample: int | None = None, samples: int = 1) -> RenderOptions:
-    """Options checked like spec fields, for API callers as much as for the command line;
-    ``samples``: how many the spec has, which ``sample`` must name one of."""
-    if form not in FORMS:
-        raise SpecError(f"form: expected one of {', '.join(FORMS)}, found {form!r}")
-    if detail not in DETAILS:
-        raise SpecError(f"detail: expected one of {', '.join(DETAILS)}, found {detail!r}")
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or not 1 <= sample <= samples):
-        raise SpecError(f"sample: expected a sample's number from 1 to {samples}, found {sample!r}")
+                   detail: str = "auto", sample: int | None = None, samples: tuple[int, ...] = (1,)) -> RenderOptions:
+    """Options checked like spec fields, for API callers as much as for the command line.
+
+    ``samples``: those the worked update uses (Derivation.update_samples), which ``sample`` must name
+    one of: every sample in batch mode, sample 1 alone in online mode, whose later updates start
+    from parameters the document does not work out.
+    """
+    choose("form", form, FORMS)
+    choose("detail", detail, DETAILS)
+    flag("symbolic", symbolic)
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample not in samples):
+        expected = (f"a sample's number from 1 to {len(samples)}" if len(samples) > 1 else
+                    "1, the sample whose update is worked out (in online mode, each later sample's update "
+                    "starts from parameters the earlier ones changed)")
+        raise SpecError(f"sample: expected {expected}, found {sample!r}")
     if isinstance(precision, bool) or not isinstance(precision, int) or precision not in PRECISION_RANGE:
         raise SpecError(f"precision: expected a whole number from {PRECISION_RANGE.start} to "
                         f"{PRECISION_RANGE.stop - 1}, found {precision!r}")
+    if template_dir is not None and not isinstance(template_dir, (str, os.PathLike)):
+        raise SpecError(f"template-dir: expected a folder's path, found {template_dir!r}")
     if template_dir is not None and not Path(template_dir).is_dir():
         raise TemplateError(f"template-dir: {template_dir} is not a folder")
     return RenderOptions(precision, symbolic, Path(template_dir) if template_dir else None, form,
                          detail=detail, sample=sample)
+
+
+def choose(field: str, value, choices) -> None:
+    """SpecError unless ``value`` is one of ``choices`` (a list or an unhashable value is none of them)."""
+    if not isinstance(value, str) or value not in choices:
+        raise SpecError(f"{field}: expected one of {', '.join(choices)}, found {value!r}")
+
+
+def flag(field: str, value) -> None:
+    """SpecError unless ``value`` is True or False: "no" or 0 would be read as a choice they are not."""
+    if not isinstance(value, bool):
+        raise SpecError(f"{field}: expected True or False, found {value!r}")
+
+
+def solution_of(value) -> Solution:
+    """``value`` if it is a Solution, else SpecError: render() and write() take what solve() returns.
+    Known by the derivation it shows, as present/ does not import solution.py (which imports it)."""
+    if not isinstance(getattr(value, "shown", None), Derivation):
+        raise SpecError(f"solution: expected what symbackprop.solve() returns, found {type(value).__name__}")
+    return value
 
 
 def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PRECISION, symbolic: bool = False,
@@ -250,8 +296,10 @@ def render(solution: Solution, fmt: str = "md", *, precision: int = DEFAULT_PREC
     """The document of ``solution`` in format ``fmt`` (md, tex or json) as a string; see write() for PDF.
     Markdown refers to its figures as SVG files beside it (write() writes them), or with
     ``inline_figures`` holds them as data URIs (a notebook's display)."""
-    if fmt not in FORMATS:
+    solution = solution_of(solution)
+    if not isinstance(fmt, str) or fmt not in FORMATS:
         raise SpecError(f"format: render() makes {', '.join(FORMATS)}, found {fmt!r} (write() also makes pdf)")
+    flag("inline_figures", inline_figures)
     options = replace(render_options(precision, symbolic, template_dir, form, detail, sample,
-                                     len(solution.spec.samples)), inline_figures=inline_figures)
+                                     solution.derivation.update_samples), inline_figures=inline_figures)
     return Documents(solution, options).render(fmt)

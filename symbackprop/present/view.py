@@ -6,6 +6,7 @@ place strings. In symbolic mode (lecture notes) the numeric members of each equa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 
 import sympy as sp
 from sympy.core.parameters import evaluate
@@ -15,9 +16,11 @@ from ..engine.training import shown_iterations
 from ..model.notation import Labels
 from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
 from ..model.rules import ACTIVATIONS
-from ..solution import Solution
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
 from .printing import Equation, SolutionPrinter
+
+if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
+    from ..solution import Solution
 
 MAX_INPUTS_SHOWN = 4  # the outputs table names a sample by its inputs up to this many
 
@@ -300,6 +303,9 @@ class ViewBuilder:
                           "equations": equations(layer)} for layer in form.backward],
             "rules": [self.equation(step) for step in self.matrix_rules()],
             "checked": sum(len(entries) for _, entries in form.entries),
+            # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
+            # transpose, a gradient) or the samples (one column each), whichever is wider
+            "columns": max(*self.network.widths, len(form.samples)),
         }
 
     def matrix_rules(self) -> list:
