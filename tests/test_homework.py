@@ -412,3 +412,15 @@ def test_variants_bind_every_exercise_and_every_key_into_one_pdf_each_with_ids_o
             assert "Variant v001" in pages[0] and "Variant v002" in pages[-1]
     index = json.loads((tmp_path / "variants.json").read_text())
     assert index["formats"] == ["tex", "pdf"]
+
+
+def test_an_exercise_and_a_variants_sheet_render_in_a_browser(tmp_path, capsys):
+    test_browser = pytest.importorskip("test_browser")
+    if not (test_browser.MATHJAX.exists() and test_browser.CHROMIUM):
+        pytest.skip("needs chromium and libjs-mathjax")
+    assert run(["exercise", "mazur", "-o", tmp_path], capsys)[0] == 0
+    assert run(["variants", TEMPLATE, "-n", 1, "-f", "md", "-o", tmp_path], capsys)[0] == 0
+    for sheet in ("mazur-exercise.md", "mazur-homework-v001-exercise.md"):
+        report = test_browser.browse(tmp_path / f"{sheet}.html", (tmp_path / sheet).read_text(encoding="utf-8"))
+        assert report["errors"] == 0 and report["broken"] == [], report
+        assert report["typeset"] > 20
