@@ -117,8 +117,7 @@ def exercise(source, *, ask: str | list[str] = DEFAULT_ASK, digits: int = DEFAUL
                         f"{PRECISION_RANGE.stop - 1}, found {digits!r}")
     solution = source if isinstance(source, Solution) else solve(source, **overrides)
     asked = tuple(asked_records(solution, ask))
-    named = ask if isinstance(ask, str) and ask in ASKS else ",".join(ask) if not isinstance(ask, str) else ask
-    return Exercise(solution, asked, digits, named, variant)
+    return Exercise(solution, asked, digits, ask if isinstance(ask, str) else ",".join(ask), variant)
 
 
 def spec_reference(solution: Solution, folder: Path) -> str | None:
