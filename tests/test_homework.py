@@ -424,3 +424,14 @@ def test_an_exercise_and_a_variants_sheet_render_in_a_browser(tmp_path, capsys):
         report = test_browser.browse(tmp_path / f"{sheet}.html", (tmp_path / sheet).read_text(encoding="utf-8"))
         assert report["errors"] == 0 and report["broken"] == [], report
         assert report["typeset"] > 20
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("example", symbackprop.example_names())
+def test_the_exercise_of_every_example_compiles_and_shows_no_asked_value(tmp_path, example):
+    sheet = symbackprop.exercise(example)
+    paths = symbackprop.write_exercise(sheet, ["md", "tex", "pdf"], tmp_path)
+    assert (tmp_path / f"{sheet.name}-exercise.pdf").read_bytes().startswith(b"%PDF") and len(paths) == 5
+    for suffix in ("md", "tex"):
+        text = (tmp_path / f"{sheet.name}-exercise.{suffix}").read_text()
+        assert not [r.label for r in sheet.asked if f"{r.value:.4f}" in text]
