@@ -412,6 +412,9 @@ def test_variants_bind_every_exercise_and_every_key_into_one_pdf_each_with_ids_o
             assert "Variant v001" in pages[0] and "Variant v002" in pages[-1]
     index = json.loads((tmp_path / "variants.json").read_text())
     assert index["formats"] == ["tex", "pdf"]
+    assert run(["variants", TEMPLATE, "-n", 2, "-f", "pdf", "-o", tmp_path / "again"], capsys)[0] == 0
+    for name in ("mazur-homework-exercises.pdf", "mazur-homework-keys.pdf"):  # the same bytes again
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
 def test_an_exercise_and_a_variants_sheet_render_in_a_browser(tmp_path, capsys):
