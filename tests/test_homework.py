@@ -386,6 +386,15 @@ def test_screening_rules_catch_what_they_name():
                                                             MAZUR["layers"][1]]), ask="forward")  # truly equal
     assert "unchanged" in broken(MAZUR, ask="updates", digits=2)  # w1+ = 0.1498 shows as w1 = 0.15
     assert "unchanged" not in broken(MAZUR, ask="updates", digits=4)
+    clipped = {"samples": [{"inputs": [1, 0], "targets": [0.3]}, {"inputs": [0, 1], "targets": [0.6]}],
+               "layers": [{"activation": "relu", "weights": [[0.8, -0.7]], "bias": 0.1},
+                          {"activation": "linear", "weights": [[0.5]]}], "learning_rate": 0.5}
+    assert symbackprop.solve(clipped).reference.initial_traces[1].outs[1] == [0.0]  # a ReLU's exact 0
+    assert broken(clipped, ask="forward") == []  # shows as 0, and is 0: no flaw
+    softmax_bias = {"inputs": [0.5, 0.2], "targets": [0, 1], "loss": "cross_entropy", "learning_rate": 0.5,
+                    "layers": [{"activation": "tanh", "weights": [[0.3, -0.4], [0.6, 0.2]]},
+                               {"activation": "softmax", "weights": [[0.5, -0.3], [0.1, 0.4]], "bias": 0.2}]}
+    assert "unchanged" not in broken(softmax_bias, ask="updates")  # its shared bias cannot move
     linear = {"inputs": [1, 2], "targets": [0.5], "layers": [{"activation": "linear", "weights": [[0.3, 0.4]]}]}
     assert "error_not_falling" in broken(dict(linear, learning_rate=0.5), ask="forward")  # 0.18 -> 0.405
     assert "error_not_falling" not in broken(dict(linear, learning_rate=0.1), ask="forward")  # -> 0.045
