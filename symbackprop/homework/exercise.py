@@ -29,7 +29,7 @@ from .asking import ASKS, DEFAULT_ASK, asked_records
 DEFAULT_DIGITS = 4  # decimals a sheet asks for, as most textbooks round
 EXERCISE_FORMATS = ("md", "tex", "pdf")
 SUFFIXES = {"exercise": "-exercise", "answers": "-answers.yaml"}
-_MARK = "symbackprop: {what} written by symbackprop {command}, which replaces it when run again"
+MARK = "symbackprop: {what} written by symbackprop {command}, which replaces it when run again"
 HEADERS = {
     "md": "<!-- {mark} -->\n",
     "tex": "% {mark}\n\\ifdefined\\pdfinfo\\pdfinfo{{/Creator (symbackprop)}}\\fi\n",
@@ -75,13 +75,19 @@ class Exercise:
         if fmt not in ("md", "tex"):
             raise SpecError(f"format: an exercise is md, tex or pdf, found {fmt!r}")
         environment = _environment(fmt, None)
-        header = HEADERS[fmt].format(mark=_MARK.format(what="an exercise", command=self.command))
+        header = HEADERS[fmt].format(mark=MARK.format(what="an exercise", command=self.command))
         return header + environment.get_template(f"exercise.{fmt}.j2").render(self.view)
+
+    def render_html(self, picture: str, cells: list[str], seed: int | None) -> str:
+        """The sheet as a quiz platform's HTML: ``picture`` the address of the network's SVG, ``cells``
+        the answer column (Cloze gaps, or empty), ``seed`` the variant's, printed beside its title."""
+        view = dict(self.view, seed=seed, picture=picture, gaps=list(zip(self.view["blanks"], cells)))
+        return _environment("html", None).get_template("exercise.html.j2").render(view)
 
     def answers_template(self, spec_path: str | None) -> str:
         """NAME-answers.yaml: the header check reads back (the spec, relative to this file, and the
         variant), then every asked label with an empty value."""
-        lines = [HEADERS["yaml"].format(mark=_MARK.format(what="an answers template", command=self.command)).rstrip(),
+        lines = [HEADERS["yaml"].format(mark=MARK.format(what="an answers template", command=self.command)).rstrip(),
                  f"# Fill in each value with {self.digits} decimals, a point as the decimal separator.",
                  f"spec: {json.dumps(spec_path)}", f"variant: {json.dumps(self.variant)}",
                  f"digits: {self.digits}", "answers:"]

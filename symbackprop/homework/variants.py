@@ -28,7 +28,7 @@ from ..model.spec import spec_data
 from ..present.output import refuse_replacing, solution_documents, write_files
 from ..solution import solve
 from .asking import DEFAULT_ASK, asked_records
-from .exercise import DEFAULT_DIGITS, HEADERS, _MARK, Exercise
+from .exercise import DEFAULT_DIGITS, HEADERS, MARK, Exercise
 from .screening import RULES, Candidate, broken_rules, check_allowed
 
 MAX_VARIANTS = 1000  # a class's worth many times over; each costs a solve (a fraction of a second)
@@ -185,7 +185,7 @@ def _variant(template: dict, name: str, vid: str, index: int, seed: int, ask, di
 
 def spec_file(variant: Variant) -> str:
     """A variant's concrete spec as YAML, marked as written by symbackprop."""
-    header = HEADERS["yaml"].format(mark=_MARK.format(what="a variant's spec", command="variants"))
+    header = HEADERS["yaml"].format(mark=MARK.format(what="a variant's spec", command="variants"))
     return header + yaml.safe_dump(variant.data, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
@@ -224,14 +224,14 @@ def _paper(made: VariantSet) -> dict[str, bytes]:
 def _moodle(made: VariantSet) -> dict[str, bytes]:
     from .moodle import quiz
 
-    mark = _MARK.format(what="a Moodle quiz", command="variants")
+    mark = MARK.format(what="a Moodle quiz", command="variants")
     return {f"{made.template}-moodle.xml": quiz(made, mark).encode("utf-8")}
 
 
 def _qti(made: VariantSet) -> dict[str, bytes]:
     from .qti import package
 
-    return {f"{made.template}-qti.zip": package(made, _MARK.format(what="a Canvas quiz package", command="variants"))}
+    return {f"{made.template}-qti.zip": package(made, MARK.format(what="a Canvas quiz package", command="variants"))}
 
 
 #: the formats whose files hold the whole set, each with what makes them (imported only when asked)
