@@ -294,7 +294,7 @@ def _add_homework(commands) -> None:
     common(variants, "md,tex", "md, tex, json (the keys only), pdf (all sheets in one PDF, all keys in another), "
                                "moodle (NAME-moodle.xml: a Cloze question per variant), qti (NAME-qti.zip: a "
                                "Canvas quiz per variant)")
-    variants.add_argument("-n", type=_iterations, required=True, metavar="N", help="how many variants")
+    variants.add_argument("-n", type=_iterations, required=True, metavar="N", help="how many variants (at most 1000)")
     variants.add_argument("--seed", type=_whole_number, default=0, metavar="S", help="the master seed (default 0)")
     variants.add_argument("--allow", action="append", default=[], metavar="RULE",
                           help="switch a screening rule off (repeatable): relu_dead, saturated, few_digits, "
