@@ -11,6 +11,10 @@ printing.py, rendering.py, output.py) — and this module is its public face::
     markdown = symbackprop.render(solution, "md")    # or "tex", "json"
     paths = symbackprop.write(solution, ["md", "tex"], "output")
     result = symbackprop.check("mazur", "answers.yaml")  # or a mapping label -> number
+    sheet = symbackprop.exercise("mazur", ask="forward", digits=4)   # homework: a sheet, no answer
+    symbackprop.write_exercise(sheet, ["md", "pdf"], "sheets")       # with NAME-answers.yaml
+    made = symbackprop.variants("template.yaml", 30, seed=2026)      # a template spec has draws
+    symbackprop.write_variants(made, ["md", "tex", "json"], "class")  # specs, sheets, keys, index
 
 Names are imported on first use (PEP 562), so ``import symbackprop`` does not load SymPy.
 """
@@ -28,6 +32,9 @@ _LAZY = {
     "solve": "solution", "Solution": "solution", "render": "present.rendering", "write": "present.output",
     "load_spec": "model.spec", "example_names": "model.spec", "Spec": "model.spec",
     "check": "grading.checking", "CheckResult": "grading.checking", "Grader": "grading.checking",
+    "exercise": "homework.exercise", "Exercise": "homework.exercise", "write_exercise": "homework.exercise",
+    "variants": "homework.variants", "VariantSet": "homework.variants", "write_variants": "homework.variants",
+    "draw_spec": "homework.variants",
 }
 
 __all__ = [

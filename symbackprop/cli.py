@@ -31,7 +31,8 @@ EXAMPLES = """examples:
   symbackprop examples                          list the built-in examples
 
 exit status: 0 success, 1 LaTeX failed (solve) or a wrong answer or unknown label (check), 2 bad input
-(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed
+(for a class: a sheet could not be read) or missing tool, 3 internal cross-check failed (or a bug hit
+a sheet of a class)
 """
 
 
@@ -144,10 +145,15 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--alias", action="append", default=[], metavar="NAME=LABEL", type=_alias,
                        help="a sheet's own name for one of our labels (repeatable), e.g. y_pred=out_o1")
     check.add_argument("--gradebook", metavar="FILE", help="write one row per sheet to FILE (.csv or .json)")
+    check.add_argument("--force", action="store_true",
+                       help="replace an existing gradebook file that symbackprop did not write (never the spec "
+                            "or a sheet)")
     check.add_argument("--score", choices=tuple(SCORE_RULES), default="ecf",
                        help="ecf (default): correct, rounding and consequential values earn the point; "
                             "strict: correct and rounding only")
     check.set_defaults(run=run_check)
+
+    _add_homework(commands)
 
     examples = commands.add_parser("examples", help="list the built-in examples")
     examples.set_defaults(run=run_examples)
@@ -213,10 +219,6 @@ def run_check(args: argparse.Namespace) -> int:
     from .solution import solve
 
     options = {"tolerance": tolerance(args.tolerance), "delta": args.delta, "aliases": dict(args.alias)}
-    if args.gradebook and Path(args.gradebook).suffix.lower() not in (".csv", ".json"):
-        raise SpecError(f"gradebook: expected a file name ending in .csv or .json, found {args.gradebook!r}")
-    if args.gradebook and not Path(args.gradebook).parent.is_dir():
-        raise SpecError(f"gradebook: the folder {str(Path(args.gradebook).parent)!r} does not exist")
     grader = Grader(solve(args.spec, notation=args.notation))
     grader.names.resolve(options["aliases"])  # a bad --alias is the command's mistake, not each sheet's
     if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
@@ -230,16 +232,100 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
-    from .grading.classroom import CLASS_REPORTS, GRADEBOOKS, exit_status, grade_class, sheets_in
-    from .present.output import write_files
+    from .grading.classroom import CLASS_REPORTS, exit_status, grade_class, gradebook_target, sheets_in, write_gradebook
 
-    sheets = sheets_in(args.answers, [args.gradebook, args.spec])  # a spec in the folder is no sheet
+    sheets = sheets_in(args.answers, args.spec)  # the spec in the folder is no sheet
+    spec = grader.solution.spec.source
+    if args.gradebook:  # refused before grading if it would replace the spec, a sheet or a file not ours
+        gradebook_target(args.gradebook, spec, sheets, args.force)
     rows = grade_class(grader, sheets, args.score, _progress_bar("grading", "sheet"), **options)
     if args.gradebook:
-        path = Path(args.gradebook)
-        write_files(path.parent, {path.name: GRADEBOOKS[path.suffix.lower()](rows).encode("utf-8")})
+        write_gradebook(rows, args.gradebook, spec, sheets, args.force)
     sys.stdout.write(CLASS_REPORTS[args.format](rows))
     return exit_status(rows)
+
+
+HOMEWORK_EXAMPLES = """examples:
+  symbackprop exercise mazur                    output/mazur-exercise.md and mazur-answers.yaml
+  symbackprop exercise net.yaml --ask forward --digits 3 -f md,tex,pdf
+  symbackprop variants template.yaml -n 30 --seed 2026 -o class   30 screened variants with keys
+  symbackprop variants template.yaml -n 30 --seed 1 -f md,tex,json --allow equal_values
+
+A template is a spec with draws: a number written {uniform: [-1, 1], decimals: 2} or {choice: [0.1, 0.5]},
+for one number, a row of weights, or a whole vector or matrix.
+"""
+
+
+def _list(text: str) -> list[str]:
+    return [part.strip().lower() for part in text.split(",") if part.strip()]
+
+
+def _add_homework(commands) -> None:
+    """The homework commands: an exercise sheet from a spec; screened variants from a template."""
+    def common(command, default_formats: str, formats: str) -> None:
+        command.add_argument("spec", metavar="SPEC", help="a .yaml/.yml/.toml/.json spec, or an example name")
+        command.add_argument("-f", "--format", dest="formats", type=_list, default=_list(default_formats),
+                             help=f"comma-separated: {formats} (default: {default_formats})")
+        command.add_argument("--ask", default="all", metavar="WHAT",
+                             help="forward, output, hidden, updates, all (default: the forward pass, the error, "
+                                  "every delta and every updated parameter), or a comma list of labels")
+        command.add_argument("--digits", type=_precision, default=4, metavar="K",
+                             help="the decimals the sheet asks for (default 4)")
+        command.add_argument("--force", action="store_true",
+                             help="replace existing files that symbackprop did not write (never the spec itself)")
+
+    exercise = commands.add_parser(
+        "exercise", help="write the exercise sheet of a spec and its answers template", epilog=HOMEWORK_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write NAME-exercise.* (the network, the given values, the conventions, the task, a blank per "
+                    "asked quantity; no answer) and NAME-answers.yaml (every asked label, empty).")
+    common(exercise, "md", "md, tex, pdf")
+    exercise.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output)")
+    exercise.add_argument("--notation", help="mazur, nielsen, course or indexed (default: the spec's)")
+    exercise.set_defaults(run=run_exercise)
+
+    variants = commands.add_parser(
+        "variants", help="draw screened random variants of a template spec, with sheets and keys",
+        epilog=HOMEWORK_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Draw N concrete specs from the template SPEC, reproducibly, rejecting draws that break a "
+                    "screening rule, and write for each its spec, exercise, key (worked solution) and answers "
+                    "template, with the index variants.json and variants.csv.")
+    common(variants, "md,tex", "md, tex, json (the keys only), pdf (all sheets in one PDF, all keys in another), "
+                               "moodle (NAME-moodle.xml: a Cloze question per variant), qti (NAME-qti.zip: a "
+                               "Canvas quiz per variant)")
+    variants.add_argument("-n", type=_iterations, required=True, metavar="N", help="how many variants")
+    variants.add_argument("--seed", type=_whole_number, default=0, metavar="S", help="the master seed (default 0)")
+    variants.add_argument("--allow", action="append", default=[], metavar="RULE",
+                          help="switch a screening rule off (repeatable): relu_dead, saturated, few_digits, "
+                               "equal_values, unchanged, error_not_falling, softmax_extreme")
+    variants.add_argument("-o", "--output", default="variants", metavar="DIR", help="output folder (default: variants)")
+    variants.set_defaults(run=run_variants)
+
+
+def _whole_number(text: str) -> int:
+    if _whole(text) is None:
+        raise argparse.ArgumentTypeError("expected a whole number of at least 0")
+    return int(text)
+
+
+def run_exercise(args: argparse.Namespace) -> int:
+    from .homework.exercise import exercise, write_exercise
+
+    sheet = exercise(args.spec, ask=args.ask, digits=args.digits, notation=args.notation)
+    for path in write_exercise(sheet, args.formats, args.output, force=args.force):
+        print(path)
+    return 0
+
+
+def run_variants(args: argparse.Namespace) -> int:
+    from .homework.variants import variants, write_variants
+
+    made = variants(args.spec, args.n, args.seed, ask=args.ask, digits=args.digits, allow=args.allow,
+                    progress=_progress_bar("variants", "variant"))
+    paths = write_variants(made, args.formats, args.output, source=args.spec, force=args.force)
+    print(f"{len(made.variants)} variants in {args.output}: {args.output}/variants.json, {args.output}/variants.csv "
+          f"({len(paths)} files)")
+    return 0
 
 
 def run_examples(args: argparse.Namespace) -> int:
@@ -257,7 +343,9 @@ def main(argv: list[str] | None = None) -> int:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SymbackpropError as exc:
-        print(f"symbackprop: error: {exc}", file=sys.stderr)
+        from .present.escaping import printable  # noqa: PLC0415 - no SymPy, but kept out of --help's start-up
+
+        print(f"symbackprop: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("symbackprop: interrupted", file=sys.stderr)

@@ -64,7 +64,9 @@ class Student:
                 value = shown
         if key in self.labels and (always or not self.compact or key[0] not in COMPACT_SKIPS):
             self.sheet[self.labels[key]] = f"{shown:f}"
-            if plant is not None and (right is None or right.quantize(unit, rounding=rounding) != shown):
+            # a mistake that gives the right value, rounded or cut off (which a teacher accepts), does not show
+            if plant is not None and (right is None or shown not in (right.quantize(unit, rounding=ROUND_HALF_UP),
+                                                                     right.quantize(unit, rounding=ROUND_DOWN))):
                 self.planted.append(self.labels[key])
         return value if self.style == "exact" else shown
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 import symbackprop
-from symbackprop.grading import diagnosis
-from symbackprop.grading import grades as grading
+from symbackprop.grading import causes
+from symbackprop.grading import written as grading
 from symbackprop.grading import replay
 from symbackprop.grading.catalogue import catalogue
 from symbackprop.grading.checking import check
@@ -139,11 +139,11 @@ def test_every_value_wrong_on_a_wider_network(tmp_path, monkeypatch):
     result = check(spec, sheet)
     assert time.monotonic() - started < SECONDS
     assert result.summary["wrong"] > 100 and len(result.diagnoses) == result.summary["wrong"]
-    rewrites = diagnosis._rewrites(symbackprop.solve(spec))
+    rewrites = causes.rewrites(symbackprop.solve(spec))
     # the squared loss's, the shared ones, "already-updated weights", the slope mistakes in each of
     # the two hidden layers alone, one per output up to width 4
-    assert len(rewrites) == (len(diagnosis.REWRITES) + len(diagnosis.SQUARED_LOSS_REWRITES) + 1
-                             + 2 * len(diagnosis.LAYER_MISTAKES) + 4)
+    assert len(rewrites) == (len(causes.REWRITES) + len(causes.SQUARED_LOSS_REWRITES) + 1
+                             + 2 * len(causes.LAYER_MISTAKES) + 4)
     # in each way (exact, rounded and cut off by hand): grading, diagnosis's plain replay and one per
     # rewrite; and the derivation
     assert len(replays) <= 3 * (2 + len(rewrites)) + 1

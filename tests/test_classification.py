@@ -55,7 +55,7 @@ def test_softmax_forward_and_deltas_by_hand():
 def test_gradients_against_the_reference_and_sympy(data):
     data = {k: v for k, v in data.items() if v is not None}
     solution = symbackprop.solve(data)
-    assert solution.verification.counts["sympy"] == len(solution.network.parameters)  # every gradient
+    assert solution.verification.counts["symbolic"] == len(solution.network.parameters)  # every gradient
     assert "closed" in solution.verification.methods
     spec, flat = solution.spec, reference.parameters(solution.spec)
     first = None if spec.mode == "batch" else [0]

@@ -39,7 +39,7 @@ def test_json_numbers_are_never_rounded(solve_example):
     w5 = next(p for p in document["parameters"] if p["label"] == "w_{5}")
     assert w5["updated"] == 0.35891647971788465
     assert document["samples"][0]["layers"][0]["neurons"][0] == {
-        "index": 1, "label": "out_{h1}", "net": 0.3775, "out": 0.5932699921071872, "delta": 0.008771354689486937}
+        "index": 1, "label": "out_{h1}", "net": 0.3775, "out": 0.5932699921071872, "delta": 0.008771354689486935}
 
 
 #: The documents output/ holds for each example: the per-weight form (NAME.*) and the matrix form.

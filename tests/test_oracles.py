@@ -149,11 +149,11 @@ def test_sigmoid_does_not_overflow():
 
 def test_verification_runs_three_independent_methods(solve_example):
     verification = solve_example("mazur").verification
-    assert verification.methods == ("numeric", "sympy", "finite")
+    assert verification.methods == ("numeric", "symbolic", "finite")
     # 4 nets, 4 outs, 1 sample error, 1 total, 4 deltas, 10 gradients, 10 updates; and of the
     # compiled training loop: 10 first updates, the error before training, after each of the first
     # 10 iterations and after the last one, and 10 parameters after 10 iterations
-    assert verification.counts == {"numeric": 66, "sympy": 10, "finite": 10}
+    assert verification.counts == {"numeric": 66, "symbolic": 10, "finite": 10}
     assert verification.max_abs_difference < 1e-9
 
 

@@ -80,10 +80,10 @@ def test_valid_specs_at_any_scale_verify_and_match_the_reference(name):
     assert solution.training.history[0] == pytest.approx(reference.error(spec, reference.parameters(spec)), rel=1e-12)
 
 
-def test_the_sympy_check_runs_on_deep_piecewise_nets_with_its_pieces_fixed():
+def test_the_symbolic_check_runs_on_deep_piecewise_nets_with_its_pieces_fixed():
     solution = symbackprop.solve(relu_net(3, 3, "leaky_relu"))
-    assert "sympy" in solution.verification.methods
-    assert solution.verification.counts["sympy"] == len(solution.network.parameters)
+    assert "symbolic" in solution.verification.methods
+    assert solution.verification.counts["symbolic"] == len(solution.network.parameters)
 
 
 def test_a_unit_exactly_at_its_kink_is_stated():

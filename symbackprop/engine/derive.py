@@ -205,13 +205,15 @@ def _net_terms(network: SymbolicNetwork, layer: int, j: int, s: int) -> list:
 
 
 def _check_loss_domain(network: SymbolicNetwork, values: Values, s: int) -> None:
-    """A logarithmic loss at an output of exactly 0 or 1 (as a float) is infinite: say so plainly."""
+    """A logarithmic loss at an output of exactly 0 or 1 is infinite: say so plainly. Exactly, that is, at
+    the working precision: an output that is 1 as a float (a sigmoid at net 40) still has a finite loss."""
     loss = network.loss
     for j in range(1, network.outputs + 1):
-        out = values.plain[network.out(network.depth, j, s)]
+        out = values.pairs[network.out(network.depth, j, s)][1]
         if loss.undefined(out):
-            raise SpecError(f"layers: output {j} of sample {s} is exactly {out:g} in double precision, where "
-                            f"{network.spec.loss} takes the logarithm of 0; use smaller weights or inputs")
+            raise SpecError(f"layers: output {j} of sample {s} is exactly {float(out):g} at {values.bits} bits "
+                            f"of precision, where {network.spec.loss} takes the logarithm of 0; use smaller "
+                            f"weights or inputs")
 
 
 def _piece(formula, known: dict) -> tuple[int | None, bool]:
@@ -337,7 +339,10 @@ def _hidden_grad_out(network: SymbolicNetwork, values: Values, layer: int, j: in
 def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) -> ParameterDerivation:
     theta, q = p.symbol, p.quantity
     layer, place = q.layer, Place(q.layer, q.to, q.source)
-    elementwise = network.activation(layer)[0].elementwise
+    rule = network.activation(layer)[0]
+    elementwise = rule.elementwise
+    # a shared bias of a shift-invariant layer (softmax): its deltas sum to exactly 0
+    vanishes = p.is_bias and q.to is None and rule.shift_invariant
     local, chains = [], []
     for s in samples:
         error = network.error(s)
@@ -350,8 +355,8 @@ def _parameter(network: SymbolicNetwork, values: Values, p: Parameter, samples) 
             by_delta.append(mul(network.delta(layer, j, s), partial(net, theta)))
         # with one sample in the update, its chain is the gradient the update uses
         role = "chain" if len(samples) > 1 else "gradient"
-        chains.append(values.step(role, partial(error, theta), add(*factors), place=place,
-                                  equivalents=[add(*by_delta)] if elementwise else []))
+        chains.append(values.step(role, partial(error, theta), add(*factors), *([sp.Integer(0)] if vanishes else []),
+                                  place=place, equivalents=[add(*by_delta)] if elementwise else []))
     gradient = chains[0]
     if len(samples) > 1:
         factor = network.reduction_factor(len(samples))

@@ -94,23 +94,33 @@ def _float_of(node):
     return FLOAT_FUNCTIONS[node][1]
 
 
-def _precise_pow(base, exponent):
+def _mp_pow(base, exponent):
     try:
-        precise = base[1] ** exponent[1]
+        return base ** exponent
     except ZeroDivisionError:
-        precise = mpmath.inf
-    return _float_of(sp.Pow)(base[0], exponent[0]), precise
+        return mpmath.inf
 
 
-def _precise_log(x):
-    precise = mpmath.log(x[1]) if x[1] > 0 else (-mpmath.inf if x[1] == 0 else mpmath.nan)
-    return _float_of(sp.log)(x[0]), precise
+def _mp_log(x):
+    """The real logarithm: -inf at 0, NaN below it (mpmath would answer with a complex number)."""
+    return mpmath.log(x) if x > 0 else (-mpmath.inf if x == 0 else mpmath.nan)
 
 
-def _precise_softmax(k, *nets):
-    top = max(n[1] for n in nets)
-    total = mpmath.fsum(mpmath.exp(n[1] - top) for n in nets)
-    return _float_of(SoftmaxShare)(k[0], *(n[0] for n in nets)), mpmath.exp(k[1] - top) / total
+def _mp_softmax(k, *nets):
+    top = max(nets)
+    return mpmath.exp(k - top) / mpmath.fsum(mpmath.exp(n - top) for n in nets)
+
+
+#: The same functions in mpmath, at the working precision: PRECISE's exact half, and what CODE's
+#: source calls when the training loop runs precisely.
+MP_FUNCTIONS = {sp.Pow: _mp_pow, sp.exp: mpmath.exp, sp.tanh: mpmath.tanh, sp.log: _mp_log,
+                SoftmaxShare: _mp_softmax}
+
+
+def _pair(node) -> Callable:
+    """A function of (float, mpf) pairs: the float function on the first, mpmath's on the second."""
+    as_written, exact = _float_of(node), MP_FUNCTIONS[node]
+    return lambda *args: (as_written(*(a[0] for a in args)), exact(*(a[1] for a in args)))
 
 
 PRECISE = Arithmetic(
@@ -120,11 +130,7 @@ PRECISE = Arithmetic(
         sp.Add: lambda *terms: (FLOATS.operations[sp.Add](*(t[0] for t in terms)), mpmath.fsum(t[1] for t in terms)),
         sp.Mul: lambda *factors: (FLOATS.operations[sp.Mul](*(f[0] for f in factors)),
                                   mpmath.fprod(f[1] for f in factors)),
-        sp.Pow: _precise_pow,
-        sp.exp: lambda x: (_float_of(sp.exp)(x[0]), mpmath.exp(x[1])),
-        sp.tanh: lambda x: (_float_of(sp.tanh)(x[0]), mpmath.tanh(x[1])),
-        sp.log: _precise_log,
-        SoftmaxShare: _precise_softmax,
+        **{node: _pair(node) for node in MP_FUNCTIONS},
     },
 )
 
@@ -140,12 +146,18 @@ def _times(slope: float, scale: float) -> float:
     return slope * scale if slope else 0.0
 
 
+#: What one float operation can be off by, as a fraction of the size of its operands (with room to spare).
+ROUNDING = 2.0 ** -48
+
+
 def _bound_pow(base, exponent):
     (b, scale), (p, _) = base, exponent
     value = _float_of(sp.Pow)(b, p)
     if p == 0:
         return value, abs(value)
-    slope = abs(p) * abs(_float_of(sp.Pow)(b, p - 1)) if b or p >= 1 else math.inf
+    # a base that cancelled to nothing in floats may still be a few roundings of its scale away from 0
+    size = abs(b) + ROUNDING * scale if p >= 1 else abs(b)
+    slope = abs(p) * abs(_float_of(sp.Pow)(size, p - 1)) if size or p >= 1 else math.inf
     return value, abs(value) + _times(slope, scale)
 
 
@@ -212,8 +224,10 @@ CODE = Arithmetic(
     },
     piecewise=_code_piecewise,
 )
-#: What CODE's source refers to: compile it with these names in its namespace.
+#: What CODE's source refers to: compile it with these names in its namespace, to run it in floats
+#: or (with mpf arguments, under mpmath.workprec) precisely.
 CODE_NAMESPACE = {name: function for name, function in FLOAT_FUNCTIONS.values()}
+PRECISE_CODE_NAMESPACE = {name: MP_FUNCTIONS[node] for node, (name, _) in FLOAT_FUNCTIONS.items()}
 
 
 def evaluate_form(expr, arithmetic: Arithmetic = FLOATS, known: dict | None = None):

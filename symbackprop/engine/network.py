@@ -3,8 +3,8 @@
 Each neuron gets its own ``net`` and ``out`` symbols per sample, and its net input is an expression
 in the symbols of the layer below. Keeping one symbol per neuron (rather than substituting layer into
 layer) keeps every local derivative small, so deriving a worked solution costs time linear in the
-number of weights. The fully substituted error, needed only for the independent ``sympy.diff``
-check, is built on request by :meth:`SymbolicNetwork.full_error`.
+number of weights. (The fully substituted error, for the independent symbolic check, is the
+oracle's own: oracle/symbolic_check.py builds it in SymEngine.)
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import sympy as sp
-from sympy.core.parameters import evaluate
 
 from ..model.quantities import Quantity, symbol
 from ..model.rules import ACTIVATIONS, LOSSES, REDUCTIONS, SIMPLIFICATIONS, Simplification
@@ -127,41 +126,3 @@ class SymbolicNetwork:
 
     def reduction_factor(self, m: int) -> sp.Rational:
         return REDUCTIONS[self.spec.reduction](m)
-
-    def full_error(self, samples: tuple[int, ...], pieces: dict | None = None) -> sp.Expr:
-        """The error over ``samples`` as one expression in inputs, targets and parameters.
-
-        ``pieces`` fixes each piecewise unit, by (layer, neuron, sample), to the piece its numbers
-        select: nested Piecewise expressions grow exponentially with depth under ``sympy.diff``, a
-        fixed piece does not, and the derivative at the point is the same (at a kink, the piece
-        taken is the one whose derivative the convention names: relu'(0) = 0). Even so the size
-        grows with the product of the layer widths; verify.py budgets it.
-        """
-        total = sp.Integer(0)
-        for s in samples:
-            outs = [self.out(0, k, s) for k in range(1, self.widths[0] + 1)]
-            for layer in range(1, self.depth + 1):
-                rule, alpha = self.activation(layer)
-                nets = []
-                for j in range(1, self.widths[layer] + 1):
-                    net = sp.Add(*(self.weight(layer, j, k) * a for k, a in enumerate(outs, start=1)))
-                    bias = self.bias(layer, j)
-                    nets.append(net + (bias.symbol if bias else 0))
-                outs = [_fixed(rule, alpha, nets, j, (pieces or {}).get((layer, j + 1, s))) for j in range(len(nets))]
-            with evaluate(False):  # as for the activations: SymPy's simplification of (t - o)^2 costs most
-                terms = [self.loss.term(self.target(j, s), a, self.outputs) for j, a in enumerate(outs, start=1)]
-            total += sp.Add(*terms)
-        return self.reduction_factor(len(samples)) * total
-
-
-def _fixed(rule, alpha, nets: list, j: int, piece: int | None) -> sp.Expr:
-    """Output j of a layer with net inputs ``nets``, as one piece when ``piece`` is given. The
-    definition is built on plain symbols and ``nets`` put in unevaluated: of a net input itself,
-    SymPy may already have decided the Piecewise, and its automatic simplification of tanh(net)
-    costs more than everything else."""
-    z = [sp.Dummy("net", real=True) for _ in nets]
-    formula = rule.definition(z, j, alpha)
-    if piece is not None:
-        formula = formula.args[piece].expr
-    with evaluate(False):
-        return formula.xreplace(dict(zip(z, nets)))

@@ -87,7 +87,9 @@ class Values:
     """Numbers known so far: each as (float as written, precise mpf) to evaluate with, and a number
     symbol to show. The recorded value is the precise one rounded to a float (evaluate.PRECISE)."""
 
-    BITS, MAX_BITS = 80, 2400  # working precision; 2400 bits keep 1 - out of a sigmoid at |net| = 1600
+    # working precision: 160 bits keep a float's 53 where a value is a difference of terms 2^100 times its
+    # size (an output within 1e-17 of its target); 2400 bits keep 1 - out of a sigmoid at |net| = 1600
+    BITS, MAX_BITS = 160, 2400
 
     def __init__(self, given: dict, digits: int | None = None):
         self.digits = digits
@@ -105,7 +107,7 @@ class Values:
 
     def need_bits(self, bits: float) -> None:
         """Work with at least ``bits`` more than a float's precision from now on (never fewer)."""
-        self.bits = min(self.MAX_BITS, max(self.bits, self.BITS + math.ceil(bits)))
+        self.bits = min(self.MAX_BITS, max(self.bits, self.BITS + math.ceil(min(bits, self.MAX_BITS))))
 
     def step(self, role: str, lhs, *forms, place: Place = Place(), aliases=(), equivalents=()) -> Step:
         """Evaluate the last form, record the value under ``lhs`` (and its aliases), return the step."""

@@ -12,13 +12,19 @@ verify.py checks the first update and the final error against the independent nu
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Callable
 
+import mpmath
+
 from ..errors import DivergenceError
 from .derive import Derivation
-from .evaluate import CODE, CODE_NAMESPACE, evaluate_form
+from .evaluate import CODE, CODE_NAMESPACE, PRECISE_CODE_NAMESPACE, evaluate_form
 from .network import SymbolicNetwork
+from .steps import Values
+
+MAX_BITS = Values.MAX_BITS
 
 
 #: Iterations after which the parameters are kept for verify.py to compare (fewer if there are fewer).
@@ -37,6 +43,9 @@ class Training:
     checked: tuple[float, ...]  # after min(CHECKED_ITERATIONS, iterations) iterations
     final: tuple[float, ...]  # after all iterations
     history: tuple[float, ...]  # total error before training and after each iteration
+    exact: int  # how many iterations ran in mpmath (the rest, if any, in floats whose drift was measured)
+    bits: int  # the working precision of those iterations
+    notes: tuple[str, ...] = ()  # what a reader should know about the precision of the history
 
 
 class _Program:
@@ -54,13 +63,18 @@ class _Program:
             self.names.update(dict.fromkeys((step.lhs, *step.aliases), name))
             self.lines.append(f"    {name} = {code}")
 
-    def compile(self, outputs: list) -> Callable:
+    def compile(self, outputs: list) -> dict[str, Callable]:
+        """The program twice: in floats, and with mpmath's functions for mpf arguments."""
         arguments = ", ".join(self.names[a] for a in self.args)
         results = ", ".join(self.names[o] for o in outputs)
         source = "\n".join([f"def program({arguments}):", *self.lines, f"    return ({results},)"])
-        namespace = dict(CODE_NAMESPACE)
-        exec(compile(source, "<symbackprop training program>", "exec"), namespace)  # noqa: S102 - our own code
-        return namespace["program"]
+        code = compile(source, "<symbackprop training program>", "exec")
+        programs = {}
+        for kind, functions in (("float", CODE_NAMESPACE), ("exact", PRECISE_CODE_NAMESPACE)):
+            namespace = dict(functions)
+            exec(code, namespace)  # noqa: S102 - our own code: variable names and float literals only
+            programs[kind] = namespace["program"]
+        return programs
 
 
 def _data_symbols(network: SymbolicNetwork, samples) -> list:
@@ -83,60 +97,165 @@ def _data_values(network: SymbolicNetwork, samples) -> list[float]:
 PROGRESS_EVERY = 1000
 
 
+#: Lines of the compiled program times iterations up to which training runs in mpmath throughout (at
+#: two precisions, compared); about 2 microseconds a line, 50 times a float's. Longer runs go in
+#: floats, with their first HEAD_WORK lines' worth of iterations (at least CHECKED_ITERATIONS) also
+#: run in mpmath to measure how far the floats drift.
+EXACT_WORK = 30_000
+HEAD_WORK = 6_000
+#: A float run is kept where its measured drift, grown in proportion to the iterations, stays below
+#: this fraction of every value (documents show 9 digits; the JSON promises 1e-9); otherwise the whole
+#: run is redone in mpmath, up to EXACT_WORK_MOST lines (about 20 seconds).
+DRIFT = 1e-11
+EXACT_WORK_MOST = 4_000_000
+#: Two runs in mpmath at b and 2b bits are taken to be exact where they agree to this fraction.
+AGREEMENT = 2.0 ** -70
+
+
+@dataclass(frozen=True)
+class _Run:
+    """One run of the loop: mpf numbers in an exact run, floats otherwise."""
+
+    first: tuple  # the parameters after the first update
+    checked: tuple  # after min(CHECKED_ITERATIONS, iterations) iterations
+    final: tuple
+    history: tuple
+
+
+class _Loop:
+    """The derivation compiled into one update step (and, in online mode, the total error), with the
+    data each step takes; runs in floats or in mpmath at a given precision."""
+
+    def __init__(self, network: SymbolicNetwork, derivation: Derivation):
+        self.network = network
+        parameters = [p.symbol for p in network.parameters]
+        everything = tuple(range(1, network.sample_count + 1))
+        update_samples = derivation.update_samples
+        update = _Program(parameters + _data_symbols(network, update_samples))
+        update.add(derivation.forward_steps(update_samples))
+        if update_samples == everything and len(everything) > 1:
+            update.add([derivation.error])
+        update.add(derivation.backward_steps())
+        new_values = [p.updated_symbol if p.updated_symbol in update.names else p.symbol for p in network.parameters]
+        error_of_update = derivation.error if update_samples == everything else derivation.forward[0].error
+        self.step = update.compile(new_values + [error_of_update.lhs])
+        self.batch_mode = network.spec.mode == "batch"
+        batches = [everything] if self.batch_mode else [(s,) for s in everything]
+        self.lines = len(update.lines) * len(batches)  # per iteration
+        if self.batch_mode:  # the update step also returns the error of the state it starts from
+            self.error = None
+        else:
+            total = _Program(parameters + _data_symbols(network, everything))
+            total.add(derivation.forward_steps(everything))
+            if len(everything) > 1:
+                total.add([derivation.error])
+            self.error = total.compile([derivation.error.lhs])
+            self.lines += len(total.lines)
+        self.data = [_data_values(network, b) for b in batches]
+        self.all_data = _data_values(network, everything)
+
+    def run(self, iterations: int, bits: int | None = None, progress: Callable | None = None) -> _Run:
+        """In floats, or with ``bits`` in mpmath."""
+        kind = "float" if bits is None else "exact"
+        number = float if bits is None else mpmath.mpf
+        step, error = self.step[kind], self.error and self.error[kind]
+        data = [[number(v) for v in d] for d in self.data]
+        all_data = [number(v) for v in self.all_data]
+        state = [number(p.value) for p in self.network.parameters]
+        history, first, checked = [], None, None
+        with mpmath.workprec(bits) if bits else nullcontext():
+            for iteration in range(1, iterations + 1):
+                if not self.batch_mode:
+                    history.append(_checked(error(*state, *all_data)[0], iteration))
+                for batch_data in data:
+                    *state, before = step(*state, *batch_data)
+                    first = first or tuple(state)
+                if self.batch_mode:
+                    history.append(_checked(before, iteration))
+                if iteration == CHECKED_ITERATIONS:
+                    checked = tuple(state)
+                if progress is not None and (iteration % PROGRESS_EVERY == 0 or iteration == iterations):
+                    progress(iteration, iterations)
+            history.append(_checked((error or step)(*state, *(all_data if error else data[0]))[-1], iterations))
+        return _Run(first, checked or tuple(state), tuple(state), tuple(history))
+
+
 def train(network: SymbolicNetwork, derivation: Derivation, progress: Callable | None = None) -> Training:
-    """``progress(done, total)`` is called every PROGRESS_EVERY iterations and at the end."""
-    parameters = [p.symbol for p in network.parameters]
-    everything = tuple(range(1, network.sample_count + 1))
-    update_samples = derivation.update_samples
-
-    update = _Program(parameters + _data_symbols(network, update_samples))
-    update.add(derivation.forward_steps(update_samples))
-    if update_samples == everything and len(everything) > 1:
-        update.add([derivation.error])
-    update.add(derivation.backward_steps())
-    new_values = [p.updated_symbol if p.updated_symbol in update.names else p.symbol for p in network.parameters]
-    error_of_update = derivation.error if update_samples == everything else derivation.forward[0].error
-    step = update.compile(new_values + [error_of_update.lhs])
-
-    all_data = _data_values(network, everything)
-    if network.spec.mode == "batch":  # the update step also returns the error of the state it starts from
-        def error(*args):
-            return step(*args)[-1:]
-    else:
-        total = _Program(parameters + _data_symbols(network, everything))
-        total.add(derivation.forward_steps(everything))
-        if len(everything) > 1:
-            total.add([derivation.error])
-        error = total.compile([derivation.error.lhs])
-
-    batches = [everything] if network.spec.mode == "batch" else [(s,) for s in everything]
+    """``progress(done, total)`` is called every PROGRESS_EVERY iterations and at the end of a long
+    run. Every value is exact to a float's precision: a short run goes in mpmath throughout; a long
+    one in floats, kept only where their drift from an exact run of the first iterations is small."""
+    loop, iterations = _Loop(network, derivation), network.spec.iterations
     try:
-        return _iterate(network, step, error, [_data_values(network, b) for b in batches], all_data, progress)
+        if loop.lines * iterations <= EXACT_WORK:
+            run, bits = _exact_run(loop, iterations, derivation.bits)
+            return _training(run, iterations, bits)
+        head = min(iterations, max(CHECKED_ITERATIONS, HEAD_WORK // loop.lines))
+        exact, bits = _exact_run(loop, head, derivation.bits)
+        try:
+            floats = loop.run(iterations, progress=progress)
+            drift = _drift(floats, exact, head)
+        except (DivergenceError, OverflowError):  # floats cannot hold what mpmath can (a log of 1 - 1.0)
+            drift = math.inf
+        if drift * iterations / head <= DRIFT:
+            return _spliced(exact, floats, head, bits)
+        if loop.lines * iterations <= EXACT_WORK_MOST:
+            run, bits = _exact_run(loop, iterations, derivation.bits)
+            return _training(run, iterations, bits)
+        note = (f"the error history after iteration {head} was computed in double precision, which drifts "
+                f"from exact arithmetic by about {drift:.0e} of a value per {head} iterations; later values "
+                f"may be off in their last digits")
+        return _spliced(exact, floats, head, bits, (note,))
     except OverflowError:
         raise DivergenceError("learning_rate: training diverged (a value overflowed); try a smaller learning "
                               "rate or fewer iterations") from None
 
 
-def _iterate(network: SymbolicNetwork, step: Callable, error: Callable, data: list, all_data: list,
-             progress: Callable | None) -> Training:
-    """Batch mode: each update also returns the error before it. Online: one update per sample."""
-    batch_mode, total = network.spec.mode == "batch", network.spec.iterations
-    state = [p.value for p in network.parameters]
-    history, first, checked = [], None, None
-    for iteration in range(1, network.spec.iterations + 1):
-        if not batch_mode:
-            history.append(_checked(error(*state, *all_data)[0], iteration))
-        for batch_data in data:
-            *state, before = step(*state, *batch_data)
-            first = first or tuple(state)
-        if batch_mode:
-            history.append(_checked(before, iteration))
-        if iteration == CHECKED_ITERATIONS:
-            checked = tuple(state)
-        if progress is not None and (iteration % PROGRESS_EVERY == 0 or iteration == total):
-            progress(iteration, total)
-    history.append(_checked(error(*state, *all_data)[0], network.spec.iterations))
-    return Training(first, checked or tuple(state), tuple(state), tuple(history))
+def _exact_run(loop: _Loop, iterations: int, bits: int) -> tuple[_Run, int]:
+    """Runs at b and 2b bits (b: the derivation's precision and 32 more), doubling until two agree:
+    training can saturate a unit further, or bring an output closer to its target, than the first
+    update needed bits for."""
+    bits += 32
+    run = loop.run(iterations, bits)
+    while bits < MAX_BITS:
+        finer = loop.run(iterations, 2 * bits)
+        if _difference(run, finer) <= AGREEMENT:
+            return finer, 2 * bits
+        run, bits = finer, 2 * bits
+    return run, bits
+
+
+def _values(run: _Run, iterations: int | None = None) -> list:
+    history = run.history if iterations is None else run.history[:iterations + 1]
+    return [*history, *run.first, *run.checked, *(run.final if iterations is None else ())]
+
+
+def _difference(a: _Run, b: _Run, iterations: int | None = None) -> float:
+    """The largest difference between the two runs' values, as a fraction of the value."""
+    return max((abs(x - y) / abs(y) if y else float(abs(x) > 0) for x, y in
+                zip(_values(a, iterations), _values(b, iterations))), default=0.0)
+
+
+def _drift(floats: _Run, exact: _Run, head: int) -> float:
+    """How far the float run is from the exact one over the first ``head`` iterations (the parameters
+    after ``head`` compared where ``head`` is the whole run)."""
+    same_end = head == len(floats.history) - 1
+    drift = _difference(floats, exact, head)
+    if same_end:
+        drift = max(drift, _difference(_Run((), (), floats.final, ()), _Run((), (), exact.final, ())))
+    return float(drift)
+
+
+def _training(run: _Run, iterations: int, bits: int, notes: tuple = ()) -> Training:
+    floats = [tuple(map(float, values)) for values in (run.first, run.checked, run.final, run.history)]
+    return Training(*floats, exact=iterations, bits=bits, notes=notes)
+
+
+def _spliced(exact: _Run, floats: _Run, head: int, bits: int, notes: tuple = ()) -> Training:
+    """The exact run's first ``head`` iterations, then the float run's."""
+    history = tuple(map(float, exact.history)) + floats.history[head + 1:]
+    checked = exact.checked if head >= CHECKED_ITERATIONS else floats.checked
+    return Training(tuple(map(float, exact.first)), tuple(map(float, checked)), floats.final, history,
+                    exact=head, bits=bits, notes=notes)
 
 
 def _checked(value: float, iteration: int) -> float:

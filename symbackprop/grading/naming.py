@@ -41,13 +41,15 @@ class Answer:
     suggestions: tuple[str, ...] = ()  # the closest known labels, for an unknown one
     sign: int = 1  # -1: a δ written as −∂E/∂net (CONVENTIONS)
     named: str | None = None  # which of the record's labels the sheet's label is (dE/dnet_o1, or δ_o1)
+    zeros: int = 0  # a whole number is read with this many decimals (read.at_precision)
 
     @property
     def number(self) -> str:
-        """The number in the worked solution's convention: as written, or with its sign flipped."""
-        if self.sign > 0:
-            return self.given
-        return self.given[1:] if self.given.startswith("-") else "-" + self.given.removeprefix("+")
+        """The number graded: in the worked solution's convention (as written, or with its sign
+        flipped), at the precision it is read with."""
+        given = self.given if self.sign > 0 else (
+            self.given[1:] if self.given.startswith("-") else "-" + self.given.removeprefix("+"))
+        return given + ("" if "." in given else ".") + "0" * self.zeros if self.zeros else given
 
 
 _WRAPPERS = re.compile(r"\\(?:text|mathrm|textrm|operatorname|mathit)\s*(?=\{)")
@@ -132,12 +134,12 @@ class Names:
         self._similar: dict = {}  # skeleton -> the known skeletons closest to it
 
     def match(self, pairs: list[tuple[str, str]], convention: str = GRADIENT,
-              aliases: dict[str, str] | None = None, updates_from: int | None = None) -> list[Answer]:
+              own: dict[str, str] | None = None, updates_from: int | None = None) -> list[Answer]:
         """Each (label, number) against the records, in the order written; every one is graded.
-        ``aliases``: the sheet's own names, name -> one of our labels. From pair ``updates_from``
+        ``own``: the sheet's own names, as :meth:`resolve` gives them. From pair ``updates_from``
         on, a parameter's bare name stands for its updated value (sheet.equation_answers)."""
         flip = CONVENTIONS[convention] < 0
-        own = self.resolve(aliases or {})
+        own = own or {}
         keys: dict = {}
         suggested: dict = {}
         answers: list[Answer] = []
@@ -156,8 +158,9 @@ class Names:
         return answers
 
     def resolve(self, aliases: dict[str, str]) -> dict[str, str]:
-        """Each alias's key -> the key of the label it names, which must be one of ours."""
-        resolved = {}
+        """Each alias's key -> the key of the label it names, which must be one of ours. Two names
+        that read alike (``y`` and ``Y``) for different labels are refused, not merged."""
+        resolved, named = {}, {}
         for name, label in aliases.items():
             key = canonical(label) if len(label) <= MAX_LABEL_CHARS else None
             if key not in self.records:
@@ -168,7 +171,10 @@ class Names:
             if own in self.records and own != key:
                 raise SpecError(f"aliases: {name} is already a label of this solution "
                                 f"({self.records[own].label}); an alias may not rename it")
-            resolved[own] = key
+            if resolved.get(own, key) != key:
+                raise SpecError(f"aliases: {named[own]} and {name} read as the same name "
+                                f"(labels ignore case and spacing) but stand for different labels")
+            resolved[own], named[own] = key, name
         return resolved
 
     def closest(self, key: str, n: int = 3) -> tuple[str, ...]:

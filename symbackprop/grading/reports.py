@@ -1,17 +1,16 @@
 """A check's result as text (a terminal: Unicode labels, colour on a TTY), Markdown or JSON (LaTeX
 labels, which GitHub, Obsidian and Jupyter render). Every row that is not correct says why; the
-headline names every kind of problem there is, as the exit status does.
+headline names every kind of problem there is, as the exit status does. What the sheet wrote is
+escaped for where it goes (present/escaping.py): a label cannot move the cursor or add HTML.
 """
 
 from __future__ import annotations
 
-import json
-
-from ..present.rendering import escape_markdown
+from ..present.escaping import json_text, markdown_text, printable
 from ..present.unicode import plain
 from .catalogue import Record
-from .checking import CheckResult, explain
-from .grades import Grade
+from .result import Findings as CheckResult, explain  # no import of checking: it imports this
+from .judge import Grade
 
 #: How "not answered" names each kind of quantity (catalogue.QUANTITIES), one and many.
 KINDS = {
@@ -88,9 +87,9 @@ def _expected(g: Grade) -> str:
 
 
 def report_text(result: CheckResult, colour: bool = False) -> str:
-    lines = [headline(result), _settings_line(result), *_first_mistake_lines(result, plain), ""]
-    rows = [(g.status, plain(shown(g)) if g.answer.record else g.answer.label, g.answer.given,
-             _expected(g), note(result, g)) for g in result.grades]
+    lines = [headline(result), _settings_line(result), *map(printable, _first_mistake_lines(result, plain)), ""]
+    rows = [tuple(map(printable, (g.status, plain(shown(g)) if g.answer.record else g.answer.label, g.answer.given,
+                                  _expected(g), note(result, g)))) for g in result.grades]
     header = ("status", "label", "given", "expected", "note")
     widths = [max(len(r[i]) for r in rows + [header]) for i in range(4)]
     for row in [header] + rows:
@@ -113,8 +112,9 @@ def report_markdown(result: CheckResult) -> str:
     lines += [line + "  " for line in _first_mistake_lines(result, latex)] + [""]
     lines += ["| status | label | given | expected | note |", "|---|---|---|---|---|"]
     for g in result.grades:
-        label = latex(shown(g)) if g.answer.record else escape_markdown(g.answer.label)
-        lines.append(f"| {g.status} | {label} | {g.answer.given} | {_expected(g)} | {note(result, g, latex)} |")
+        label = latex(shown(g)) if g.answer.record else markdown_text(g.answer.label)
+        lines.append(f"| {g.status} | {label} | {markdown_text(g.answer.given)} | {_expected(g)} | "
+                     f"{note(result, g, latex)} |")
     groups = missing_by_kind(result.missing)
     if groups:
         lines += ["", _missing_line(groups), ""]
@@ -128,9 +128,8 @@ def report_json(result: CheckResult) -> str:
               "diagnosis": result.diagnoses[g.answer].cause if g.answer in result.diagnoses else None,
               "follows_from": g.origin.label if g.origin is not None else None,
               "suggestions": list(g.answer.suggestions)} for g in result.grades]
-    return json.dumps({"headline": headline(result), "tolerance": result.tolerance, "delta": result.delta,
-                       "summary": result.summary, "items": items, "missing": [r.label for r in result.missing]},
-                      indent=2) + "\n"
+    return json_text({"headline": headline(result), "tolerance": result.tolerance, "delta": result.delta,
+                      "summary": result.summary, "items": items, "missing": [r.label for r in result.missing]})
 
 
 REPORTS = {"text": report_text, "md": report_markdown, "json": report_json}

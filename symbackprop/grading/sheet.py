@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import SpecError
-from ..model.reading import parse_text, read_bounded
+from ..model.reading import describe, parse_text, read_bounded
 from .naming import CONVENTIONS, canonical
 
 # One way to read each number, so a long run of digits that is not a number fails in linear time.
@@ -38,6 +39,8 @@ class Sheet:
 
 
 def read_sheet(path: str | Path) -> Sheet:
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecError(f"answers: expected a sheet's path or a mapping of labels to numbers, found {type(path).__name__}")
     path = Path(path)
     text = read_bounded(path, MAX_SHEET_BYTES, "an answer sheet")
     suffix = path.suffix.lower()
@@ -56,7 +59,7 @@ def read_sheet(path: str | Path) -> Sheet:
         raise SpecError(f"{path}: expected answers as .yaml, .yml, .json, .toml, .csv, .md, .markdown, .tex or .txt")
     if not pairs:
         raise SpecError(f"{path}: no answers found (a label and a number, or an equation ending in a number)")
-    return Sheet(pairs, *_settings(settings, str(path)), updates_from)
+    return Sheet(pairs, *declared(settings, str(path)), updates_from)
 
 
 def _front_matter(block: str, path: Path) -> dict:
@@ -79,7 +82,7 @@ def sheet_from_mapping(mapping, where: str) -> Sheet:
     pairs = [(str(k), _number_text(v, f"{where}: {k}")) for k, v in mapping.items() if str(k) not in settings]
     if not pairs:
         raise SpecError(f"{where}: no answers found (a label and a number)")
-    return Sheet(pairs, *_settings(settings, where))
+    return Sheet(pairs, *declared(settings, where))
 
 
 def _is_number(value) -> bool:
@@ -88,12 +91,15 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _settings(settings: dict, where: str) -> tuple[str | None, dict[str, str]]:
+def declared(settings: Mapping, where: str = "") -> tuple[str | None, dict[str, str]]:
+    """The sign convention of δ and the aliases ``settings`` declare (a sheet's, or check's own
+    arguments), checked: SpecError naming the field, prefixed by ``where``."""
+    at = f"{where}: " if where else ""
     delta, aliases = settings.get("delta"), settings.get("aliases", {})
-    if delta is not None and delta not in CONVENTIONS:
-        raise SpecError(f"{where}: delta: expected {' or '.join(CONVENTIONS)}, found {delta!r}")
-    if not isinstance(aliases, dict) or not all(isinstance(v, str) for v in aliases.values()):
-        raise SpecError(f"{where}: aliases: expected a mapping of names to labels (NAME: LABEL)")
+    if delta is not None and (not isinstance(delta, str) or delta not in CONVENTIONS):
+        raise SpecError(f"{at}delta: expected {' or '.join(CONVENTIONS)}, found {describe(delta)}")
+    if not isinstance(aliases, Mapping) or not all(isinstance(v, str) for v in aliases.values()):
+        raise SpecError(f"{at}aliases: expected a mapping of names to labels (NAME: LABEL), found {describe(aliases)}")
     return delta, {str(k): v for k, v in aliases.items()}
 
 
@@ -164,6 +170,8 @@ _ENVIRONMENTS = re.compile(r"\\(?:begin|end)\{[a-zA-Z*]+\}")
 _ROWS = re.compile(r"\\\\(?![a-zA-Z])|\\cr\b|\\q?quad\b|(?<!\\);")
 _LETTER = re.compile("[A-Za-z]")
 _ARITHMETIC = re.compile(r"\\(?:cdot|times|frac|dfrac|left|right|div|pm)\b")
+#: e^{-0.3775}, e^2, \exp(1.2): a power of e with a number is arithmetic, whatever letter e is
+_POWER_OF_E = re.compile(r"(?<![A-Za-z\\])e\^(?:\{[^{}A-Za-z]*\}|[-+]?[\d.]+)|\\exp\b")
 _CASES = re.compile(r"\\begin\{(cases|[bpvV]?matrix|array)\}")
 _RELATION = re.compile(r":=|=|\\approx|≈|\\leftarrow|\\gets|←")
 #: "\\text{ and }" between two equations on one line (a comma and an align column's "&" are found
@@ -233,7 +241,7 @@ def equation_answers(text: str) -> tuple[list[tuple[str, str]], int | None]:
             if updates_from is None and _is_update_rule(lhs, members[1]):
                 updates_from = len(pairs)
             value = number_text(_REMARK.sub("", members[-1]))
-            if value is not None and _LETTER.search(_ARITHMETIC.sub("", lhs)):
+            if value is not None and _LETTER.search(_ARITHMETIC.sub("", _POWER_OF_E.sub("", lhs))):
                 pairs.append((lhs, value))  # a left-hand side without letters is arithmetic, not a label
     for match_ in _HISTORY.finditer(text):
         pairs += [("E after 0", match_.group(1)), ("E after 1", match_.group(2))]

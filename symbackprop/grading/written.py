@@ -143,7 +143,7 @@ DIGITS = Tolerance("digits", POLICIES["digits"][2](None))
 
 def tolerance(text: str) -> Tolerance:
     """``digits``, ``abs:X``, ``rel:X%`` or ``sigfig:N`` as a policy; SpecError naming what is expected."""
-    name, _, argument = text.strip().partition(":")
+    name, _, argument = text.strip().partition(":") if isinstance(text, str) else ("", "", "")
     if name not in POLICIES:
         raise SpecError(f"tolerance: expected digits, abs:X, rel:X% or sigfig:N, found {text!r}")
     expected, pattern, rule = POLICIES[name]

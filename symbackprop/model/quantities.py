@@ -48,6 +48,9 @@ class QuantitySymbol(sp.Symbol):
         obj.quantity = quantity
         return obj
 
+    def __getnewargs_ex__(self):  # pickle and deepcopy call __new__ with these (SymPy's: name, assumptions)
+        return (self.quantity,), {}
+
 
 def symbol(quantity: Quantity) -> QuantitySymbol:
     return QuantitySymbol(quantity)
@@ -64,6 +67,9 @@ class QuantityMatrix(sp.MatrixSymbol):
         obj = super().__new__(cls, quantity.name(), rows, columns)
         obj.quantity = quantity
         return obj
+
+    def __getnewargs_ex__(self):
+        return (self.quantity, *self.shape), {}
 
 
 def kind_of(expr) -> str | None:
@@ -85,6 +91,9 @@ class ShownNumber(sp.Symbol):
         obj.value, obj.origin = value, origin
         return obj
 
+    def __getnewargs_ex__(self):
+        return (self.value, self.origin), {}
+
 
 def number(value: float, origin: str = "") -> ShownNumber:
     return ShownNumber(value, origin)
@@ -104,6 +113,9 @@ class GenericSymbol(sp.Symbol):
         obj = super().__new__(cls, f"generic|{kind}|{index}", real=True)
         obj.kind, obj.index = kind, index
         return obj
+
+    def __getnewargs_ex__(self):
+        return (self.kind, self.index), {}
 
 
 def generic(kind: str, index: str | None = None) -> GenericSymbol:

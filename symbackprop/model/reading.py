@@ -34,7 +34,7 @@ def read_bounded(path: Path, limit: int, what: str) -> str:
         if size > limit:
             raise SpecError(f"{path}: {size:,} bytes; {what} may have at most {limit:,}")
         return path.read_text("utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:  # ValueError: a NUL in the path
         raise SpecError(f"{path}: cannot read {what}: {exc}") from None
 
 

@@ -17,9 +17,16 @@ import math
 from dataclasses import dataclass
 from typing import Callable
 
+import mpmath
 import sympy as sp
 
 from .quantities import generic
+
+
+def math_of(x):
+    """The functions for x's kind of number: ``math`` for floats, ``mpmath`` for its mpf (the numeric
+    engine and the training loop run in either; the formulas below are written once for both)."""
+    return mpmath if isinstance(x, mpmath.mpf) else math
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,9 @@ class Activation:
     parameter: RuleParameter | None = None
     output_only: bool = False  # a layer-wise rule defined for the output layer only
     probabilities: bool = False  # every output lies strictly between 0 and 1
+    # Moving every net input by the same amount leaves every output as it was, so the gradient of a
+    # bias the layer's neurons share is exactly 0, whatever the loss
+    shift_invariant: bool = False
 
 
 def elementwise(scalar: Scalar, parameter: RuleParameter | None = None, probabilities: bool = False) -> Activation:
@@ -88,22 +98,22 @@ def elementwise(scalar: Scalar, parameter: RuleParameter | None = None, probabil
 
 def _sigmoid(z: float, _alpha=None) -> float:
     if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)  # the mirrored form cannot overflow for very negative z
+        return 1.0 / (1.0 + math_of(z).exp(-z))
+    e = math_of(z).exp(z)  # the mirrored form cannot overflow for very negative z
     return e / (1.0 + e)
 
 
 def softmax_values(nets: list[float]) -> list[float]:
     """Shifted by the largest net input, so that no exponential overflows."""
-    top = max(nets)
-    exps = [math.exp(z - top) for z in nets]
-    total = math.fsum(exps)
+    top, m = max(nets), math_of(nets[0])
+    exps = [m.exp(z - top) for z in nets]
+    total = m.fsum(exps)
     return [e / total for e in exps]
 
 
 def _softmax_backward(nets, outs, grads, _alpha) -> list[float]:
     """δ_j = Σ_k g_k out_k (δ_kj − out_j) = out_j (g_j − Σ_k g_k out_k)."""
-    weighted = math.fsum(g * o for g, o in zip(grads, outs))
+    weighted = math_of(outs[0]).fsum(g * o for g, o in zip(grads, outs))
     return [o * (g - weighted) for o, g in zip(outs, grads)]
 
 
@@ -133,7 +143,7 @@ ACTIVATIONS: dict[str, Activation] = {
     "tanh": elementwise(Scalar(
         formula=lambda z, _a: sp.tanh(z),
         slope=lambda z, a, _a: 1 - a**2,
-        value=lambda z, _a: math.tanh(z),
+        value=lambda z, _a: math_of(z).tanh(z),
         derivative=lambda z, a, _a: 1.0 - a * a,
         saturation_bits=2 / math.log(2),
     )),
@@ -165,7 +175,7 @@ ACTIVATIONS: dict[str, Activation] = {
         shown=_softmax_shown,
         # 1 - out_k loses a bit per ln 2 of the gap between net_k and the others
         extra_bits=lambda nets: (max(nets) - min(nets)) / math.log(2) if nets else 0.0,
-        elementwise=False, output_only=True, probabilities=True,
+        elementwise=False, output_only=True, probabilities=True, shift_invariant=True,
     ),
 }
 
@@ -199,7 +209,7 @@ def _reciprocal(x):
 
 def _xlogy(t: float, o: float) -> float:
     """t ln o with 0 ln 0 = 0, as the loss's limit has it."""
-    return 0.0 if t == 0 else t * math.log(o)
+    return 0.0 if t == 0 else t * math_of(o).log(o)
 
 
 LOSSES: dict[str, Loss] = {

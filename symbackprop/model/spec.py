@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SpecError
+from .draws import first_draw
 from .reading import INPUT_LIMITS, describe, parse_text, read_bounded
 from .notation import NOTATIONS
 from .rules import ACTIVATIONS, LOSSES
@@ -118,6 +119,14 @@ def example_names() -> list[str]:
 
 def load_spec(source: str | Path, **overrides: Any) -> Spec:
     """Load a spec file, or a built-in example by name; ``overrides`` replace top-level fields."""
+    data, default_name, path = spec_data(source, **overrides)
+    spec = validate(data, default_name=default_name)
+    return replace(spec, source=str(path)) if path.exists() else spec
+
+
+def spec_data(source: str | Path, **overrides: Any) -> tuple[dict, str, Path]:
+    """A spec file's (or an example's) fields as parsed, not yet validated (a template's draws are
+    still in them), with the default name its stem gives and its path."""
     path = Path(source)
     if path.suffix.lower() in PARSERS and path.exists():
         text = read_bounded(path, INPUT_LIMITS["file bytes"], "a spec")
@@ -134,8 +143,7 @@ def load_spec(source: str | Path, **overrides: Any) -> Spec:
         )
     data = parse_text(text, kind, str(source))
     data.update({k: v for k, v in overrides.items() if v is not None})
-    spec = validate(data, default_name=output_name(stem))
-    return replace(spec, source=str(path)) if path.exists() else spec
+    return data, output_name(stem), path
 
 
 def output_name(stem: str) -> str:
@@ -145,6 +153,10 @@ def output_name(stem: str) -> str:
 
 
 def validate(data: dict, default_name: str = "network") -> Spec:
+    drawn = first_draw(data)
+    if drawn is not None:
+        raise SpecError(f"{drawn}: a draw makes this spec a template, which has no single solution; draw concrete "
+                        f"specs from it with `symbackprop variants SPEC -n N`")
     unknown = sorted(map(str, set(data) - TOP_LEVEL_FIELDS))
     if unknown:
         raise SpecError(f"{unknown[0]}: unknown field; valid fields: {', '.join(sorted(TOP_LEVEL_FIELDS))}")

@@ -9,13 +9,19 @@ import math
 
 from ..errors import VerificationError
 
-#: Two exact float computations of a value agree to this fraction of its scale (evaluate.BOUNDS).
-#: Rounding costs about 1e-16 of the scale per operation; a bug costs far more than 1e-10.
+#: Two computations in mpmath (the derivation, the numeric engine: both at 160 bits or more) agree to
+#: this fraction of the scale of the terms a value was made from (evaluate.BOUNDS). Not to 2^-160: a
+#: spec's decimals are floats, and a closed form such as softmax's δ = out − target assumes targets
+#: that sum to 1, which 0.2 + 0.8 does as decimals and misses by 2^-54 as floats.
+EXACT_TOLERANCE = 2.0 ** -50
+#: ... and, each rounded to a float once at the end, to this fraction of the values themselves.
+FLOAT_ROUNDING = 2.0 ** -50
+#: Where a side runs in floats (the training loop's later iterations): this fraction of the scale.
 TOLERANCE = 1e-10
 
 METHOD_NAMES = {
-    "numeric": "an independent numeric backpropagation in plain floats",
-    "sympy": "sympy.diff of the full error expression",
+    "numeric": "an independent numeric backpropagation in mpmath",
+    "symbolic": "SymEngine's derivative of the full error expression",
     "finite": "central finite differences of the error",
     "closed": "the closed form of each output delta (out - target)",
     "matrix": "the per-weight derivation (every entry of the matrix form)",
@@ -30,21 +36,22 @@ class Checker:
         self.largest = 0.0
         self.largest_relative = 0.0
 
-    def same(self, method: str, what: str, ours: float, theirs: float, tolerance: float,
-             scale: float | None = None) -> None:
-        """``scale`` is the size of the numbers compared (default: what the tolerance is a fraction of)."""
-        difference = abs(ours - theirs)
-        tolerance = math.inf if math.isnan(tolerance) else tolerance  # no estimate: nothing to judge by
+    def same(self, method: str, what: str, ours: float, theirs: float, tolerance: float, scale: float = 0.0) -> None:
+        """Each side may be off by its last float rounding on top of ``tolerance``; the difference is
+        kept relative to the values or to ``scale`` (what they were made from), the larger."""
+        difference = float(abs(ours - theirs))
+        size = float(max(abs(ours), abs(theirs)))
+        tolerance = math.inf if math.isnan(tolerance) else tolerance + FLOAT_ROUNDING * size  # NaN: no estimate
         if not difference <= tolerance:
             raise VerificationError(
-                f"internal check failed: {what} is {ours!r} by the chain rule but {theirs!r} by "
+                f"internal check failed: {what} is {float(ours)!r} by the chain rule but {float(theirs)!r} by "
                 f"{METHOD_NAMES[method]} (allowed difference {tolerance:.3g}); please report this bug")
         self.largest = max(self.largest, difference)
-        scale = tolerance / TOLERANCE if scale is None else scale
         if difference:
-            self.largest_relative = max(self.largest_relative, difference / scale)
+            self.largest_relative = max(self.largest_relative, difference / max(size, float(scale)))
         self.counts[method] = self.counts.get(method, 0) + 1
 
 
 def rounding_tolerance(scale: float) -> float:
-    return TOLERANCE * scale
+    """What rounding at the working precision can do to a value made of terms of size ``scale``."""
+    return EXACT_TOLERANCE * scale

@@ -7,8 +7,12 @@ the errors and parameters of the first iterations of training, with what it comp
 
 from __future__ import annotations
 
+import functools
+from contextlib import nullcontext
 from dataclasses import dataclass
 from operator import add, mul, sub
+
+import mpmath
 
 from ..model.rules import ACTIVATIONS, LOSSES
 from ..model.spec import Spec
@@ -68,25 +72,51 @@ class Reference:
 PERTURBATION = 1e-9
 
 
+def _at_precision(method):
+    """Runs a method of a precise network at its working precision (mpmath's is global)."""
+    @functools.wraps(method)
+    def run(self, *args, **kwargs):
+        with self.precision():
+            return method(self, *args, **kwargs)
+    return run
+
+
 class NumericNetwork:
-    def __init__(self, spec: Spec):
-        self.spec = spec
+    """Backpropagation in floats, or with ``bits`` in mpmath: the float network is fast enough for
+    finite differences and a class's replays; the precise one is the reference a document's and the
+    JSON's values are checked against (and the source of the JSON's deltas), exact where floats lose
+    digits (a saturated unit's 1 - out, an output that has nearly reached its target)."""
+
+    def __init__(self, spec: Spec, bits: int | None = None):
+        self.spec, self.bits = spec, bits
+        self.number = float if bits is None else mpmath.mpf
         self.rules = [(ACTIVATIONS[layer.activation], layer.alpha) for layer in spec.layers]
         self.bias_kinds = [layer.bias_kind for layer in spec.layers]
         self.shared = [kind == "shared" for kind in self.bias_kinds]
         self.loss = LOSSES[spec.loss]
         self.update_biases = spec.update_biases
-        self.samples = [(list(s.inputs), list(s.targets)) for s in spec.samples]
+        self.samples = [(self._numbers(s.inputs), self._numbers(s.targets)) for s in spec.samples]
         self._shapes = self.initial_state()
+
+    def precision(self):
+        """The context to compute with this network's numbers in (mpmath's precision is global)."""
+        return mpmath.workprec(self.bits) if self.bits else nullcontext()
+
+    def _numbers(self, values) -> list:
+        return [self.number(v) for v in values]
 
     def initial_state(self) -> State:
         """The parameters as the spec gives them."""
         biases = []
         for layer in self.spec.layers:
             kind = layer.bias_kind
-            biases.append([] if kind == "none" else [layer.bias] if kind == "shared" else list(layer.bias))
-        return State([[list(row) for row in layer.weights] for layer in self.spec.layers], biases)
+            biases.append([] if kind == "none" else self._numbers([layer.bias] if kind == "shared" else layer.bias))
+        return State([self._numbers_rows(layer.weights) for layer in self.spec.layers], biases)
 
+    def _numbers_rows(self, rows) -> list:
+        return [self._numbers(row) for row in rows]
+
+    @_at_precision
     def forward(self, state: State, inputs: list[float]) -> tuple[list[list[float]], list[list[float]]]:
         nets, outs = [[]], [inputs]
         for (rule, alpha), w, b, shared in zip(self.rules, state.weights, state.biases, self.shared):
@@ -98,15 +128,18 @@ class NumericNetwork:
             outs.append(rule.forward(z, alpha))
         return nets, outs
 
+    @_at_precision
     def sample_error(self, outputs: list[float], targets: list[float]) -> float:
         n = len(targets)
         return sum(self.loss.value(t, o, n) for t, o in zip(targets, outputs))
 
+    @_at_precision
     def error(self, state: State) -> float:
         """The total error over all samples, reduced as the spec says."""
         total = sum(self.sample_error(self.forward(state, x)[1][-1], t) for x, t in self.samples)
         return total / len(self.samples) if self.spec.reduction == "mean" else total
 
+    @_at_precision
     def update(self, state: State, batch: list[int], updated_above: bool) -> Update:
         """One gradient step on the samples ``batch``.
 
@@ -114,8 +147,8 @@ class NumericNetwork:
         blog did this by accident; ``hidden_deltas: updated`` asks for it). Lists are never
         mutated once built, so the new state shares what did not change.
         """
-        factor = 1.0 / len(batch) if self.spec.reduction == "mean" else 1.0
-        rate, n = float(self.spec.learning_rate), len(self.samples[0][1])
+        factor = self.number(1) / len(batch) if self.spec.reduction == "mean" else self.number(1)
+        rate, n = self.number(self.spec.learning_rate), len(self.samples[0][1])
         forwards = [self.forward(state, self.samples[i][0]) for i in batch]
         targets = [self.samples[i][1] for i in batch]
         grad_outs = [list(map(self.loss.derivative, t, outs[-1], [n] * n)) for t, (_, outs) in zip(targets, forwards)]
@@ -155,10 +188,11 @@ class NumericNetwork:
         it = iter(values)
         weights, biases = [], []
         for w, b in zip(self._shapes.weights, self._shapes.biases):
-            weights.append([[next(it) for _ in row] for row in w])
-            biases.append([next(it) for _ in b])
+            weights.append([[self.number(next(it)) for _ in row] for row in w])
+            biases.append([self.number(next(it)) for _ in b])
         return State(weights, biases)
 
+    @_at_precision
     def reference(self, iterations: int) -> Reference:
         """The first update, and the first ``iterations`` iterations, computed here independently."""
         state = self.initial_state()
@@ -174,8 +208,8 @@ class NumericNetwork:
             moved_errors, moved = self._iterate(self.state_from(flat), iterations, batches, updated_above)
             error_spread = [max(d, abs(a - b)) for d, a, b in zip(error_spread, errors, moved_errors)]
             state_spread = [max(d, abs(a - b)) for d, a, b in zip(state_spread, final.flat(), moved.flat())]
-        return Reference(tuple(initial.traces), first, tuple(errors), final, tuple(error_spread),
-                         tuple(state_spread))
+        return Reference(tuple(map(_float_trace, initial.traces)), _float_update(first), tuple(map(float, errors)),
+                         _float_state(final), tuple(map(float, error_spread)), tuple(map(float, state_spread)))
 
     def _iterate(self, state: State, iterations: int, batches: list, updated_above: bool) -> tuple[list, State]:
         errors = []
@@ -184,3 +218,20 @@ class NumericNetwork:
                 state = self.update(state, batch, updated_above).state
             errors.append(self.error(state))
         return errors, state
+
+
+def _floats(values: list) -> list:
+    """Nested lists of numbers, each rounded to the nearest float (a Reference holds floats)."""
+    return [_floats(v) if isinstance(v, list) else float(v) for v in values]
+
+
+def _float_state(state: State) -> State:
+    return State(_floats(state.weights), _floats(state.biases))
+
+
+def _float_trace(trace: Trace) -> Trace:
+    return Trace(_floats(trace.nets), _floats(trace.outs), _floats(trace.deltas))
+
+
+def _float_update(update: Update) -> Update:
+    return Update(_float_state(update.state), _floats(update.gradient), list(map(_float_trace, update.traces)))

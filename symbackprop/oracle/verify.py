@@ -4,9 +4,8 @@ Three computations that share no code with derive.py's chain rule:
 
 * the numeric engine (numeric.py) for every net input, output, error, delta, gradient and update,
   and for the errors and parameters of the first iterations of the compiled training loop;
-* ``sympy.diff`` of the fully substituted error, each piecewise unit fixed to the piece its numbers
-  select, evaluated with 30 more bits than the derivation used, for every gradient the first update
-  uses, within a size budget (``SYMPY_BUDGET``);
+* SymEngine's derivative of the whole error, each piecewise unit fixed to the piece its numbers
+  select, for every gradient the first update uses (symbolic_check.py);
 * Richardson-extrapolated central finite differences of the numeric error, for the same gradients.
 
 Every tolerance is scaled to the magnitudes involved, so that exit status 3 means a bug and nothing
@@ -32,7 +31,7 @@ from ..engine.network import SymbolicNetwork
 from ..model.notation import Labels
 from .numeric import PERTURBATION, NumericNetwork, Reference
 from ..model.quantities import Quantity
-from .symbolic_check import against_sympy
+from .symbolic_check import against_symengine
 from ..engine.training import Training
 
 CANCELLATION_NOTE = 1e6  # net inputs that lose more than six digits to cancellation are named
@@ -54,21 +53,27 @@ def step_scales(network: SymbolicNetwork, derivation: Derivation) -> dict:
     """Every step's scale: the size of the terms its value was made from (evaluate.BOUNDS)."""
     known = {key: (value, abs(value)) for key, value in network.given_values().items()}
     for step in derivation.steps():
-        known.update(dict.fromkeys((step.lhs, *step.aliases), evaluate_form(step.forms[-1], BOUNDS, known)))
+        bound = evaluate_form(step.forms[-1], BOUNDS, known)
+        if step.forms[-1].is_Number and len(step.forms) > 1:  # a closed form (0): as large as what it sums up
+            bound = (bound[0], evaluate_form(step.forms[-2], BOUNDS, known)[1])
+        known.update(dict.fromkeys((step.lhs, *step.aliases), bound))
     return {key: scale for key, (_, scale) in known.items()}
 
 
 def verify(network: SymbolicNetwork, derivation: Derivation, training: Training, numeric: NumericNetwork,
-           reference: Reference) -> Verification:
+           exact_network: NumericNetwork, reference: Reference) -> Verification:
+    """``exact_network`` is the numeric engine in mpmath (``reference`` is its own), ``numeric`` the
+    same in floats, which finite differences use for speed wherever floats can hold the error."""
     scales = step_scales(network, derivation)
     check, notes = Checker(), _cancellation_notes(network, derivation, scales)
     labels = Labels.for_spec(network.spec)
-    _against_numeric(check, network, derivation, reference, numeric, scales)
-    _training_against_numeric(check, network, derivation, training, numeric, reference, scales)
+    _against_numeric(check, network, derivation, reference, exact_network, scales)
+    _training_against_numeric(check, network, derivation, training, exact_network, reference, scales)
     _closed_forms(check, derivation, scales)
     gradients = _true_gradients(network, derivation)
-    exact = against_sympy(check, network, derivation, gradients, scales, labels, notes)
-    notes += against_finite_differences(check, network, derivation, numeric, reference, gradients, scales,
+    exact = against_symengine(check, network, derivation, gradients, scales, labels, notes)
+    witness = numeric if _floats_suffice(network, numeric) else exact_network
+    notes += against_finite_differences(check, network, derivation, witness, reference, gradients, scales,
                                          labels, exact)
     notes += _kink_notes(network, derivation, labels)
     if network.spec.hidden_deltas == "updated":
@@ -78,13 +83,29 @@ def verify(network: SymbolicNetwork, derivation: Derivation, training: Training,
     return Verification(methods, dict(check.counts), check.largest, tuple(notes), check.largest_relative)
 
 
+#: Parameters x samples up to which finite differences difference the error in mpmath: a saturated
+#: unit's error has no digits to spare in floats, and a small network costs milliseconds either way.
+EXACT_DIFFERENCES = 200
+
+
+def _floats_suffice(network: SymbolicNetwork, numeric: NumericNetwork) -> bool:
+    """Finite differences in floats for a large network, unless floats cannot evaluate its error at all
+    (an output that is 1.0 as a float under a logarithm)."""
+    if network.spec.parameter_count * network.sample_count <= EXACT_DIFFERENCES:
+        return False
+    try:
+        return math.isfinite(numeric.error(numeric.initial_state()))
+    except (ArithmeticError, ValueError):
+        return False
+
+
 def _cancellation_notes(network: SymbolicNetwork, derivation: Derivation, scales: dict) -> list[str]:
     """Names the net input that loses the most digits to cancellation, when it loses more than six."""
     worst, where = 1.0, ""
     for forward in derivation.forward:
         for neuron in forward.neurons:
             ratio = scales[neuron.net.lhs] / max(abs(neuron.net.value), 1e-300) if scales[neuron.net.lhs] else 1.0
-            if ratio > worst:
+            if worst < ratio < math.inf:  # an infinite ratio is a scale that overflowed, not a cancellation
                 worst, where = ratio, f"neuron {neuron.index} of layer {neuron.layer}, sample {forward.sample}"
     if worst <= CANCELLATION_NOTE:
         return []
@@ -97,16 +118,17 @@ def _against_numeric(check: Checker, network, derivation: Derivation, reference:
     values = derivation.values
 
     def same(what: str, key, theirs: float) -> None:
-        check.same("numeric", what, values[key], theirs, rounding_tolerance(scales[key]))
+        check.same("numeric", what, values[key], theirs, rounding_tolerance(scales[key]), scales[key])
 
     for s, trace in enumerate(reference.initial_traces, start=1):
         for layer in range(1, network.depth + 1):
             for j in range(1, network.widths[layer] + 1):
                 same(f"net of neuron {j} in layer {layer}, sample {s}", network.net(layer, j, s), trace.nets[layer][j - 1])
                 same(f"out of neuron {j} in layer {layer}, sample {s}", network.out(layer, j, s), trace.outs[layer][j - 1])
-        same(f"the error of sample {s}", derivation.forward[s - 1].error.lhs,
-             numeric.sample_error(trace.outs[-1], numeric.samples[s - 1][1]))
-    same("the total error", derivation.error.lhs, numeric.error(numeric.initial_state()))
+        inputs, targets = numeric.samples[s - 1]
+        outputs = numeric.forward(numeric.initial_state(), inputs)[1][-1]
+        same(f"the error of sample {s}", derivation.forward[s - 1].error.lhs, float(numeric.sample_error(outputs, targets)))
+    same("the total error", derivation.error.lhs, float(numeric.error(numeric.initial_state())))
     first = reference.first_update
     for s, trace in zip(derivation.update_samples, first.traces):
         for layer in range(1, network.depth + 1):
@@ -132,7 +154,7 @@ def _closed_forms(check: Checker, derivation: Derivation, scales: dict) -> None:
                 chain, closed = neuron.delta, neuron.simplified
                 scale = max(scales[chain.aliases[0]], scales[closed.lhs])
                 check.same("closed", f"delta of output neuron {neuron.index}, sample {sample.sample}",
-                           chain.value, closed.value, rounding_tolerance(scale))
+                           chain.value, closed.value, rounding_tolerance(scale), scale)
 
 
 def _training_against_numeric(check: Checker, network, derivation: Derivation, training: Training,
@@ -143,21 +165,21 @@ def _training_against_numeric(check: Checker, network, derivation: Derivation, t
     for p, ours, theirs, scale in zip(network.parameters, training.updated, reference.first_update.state.flat(),
                                       first_scales):
         check.same("numeric", f"the trained first update of {p.quantity.name()}", ours, theirs,
-                   rounding_tolerance(scale))
+                   rounding_tolerance(scale), scale)
     error_scale = scales[derivation.error.lhs]
-    check.same("numeric", "the error before training", training.history[0], numeric.error(numeric.initial_state()),
-               rounding_tolerance(error_scale))
+    check.same("numeric", "the error before training", training.history[0], float(numeric.error(numeric.initial_state())),
+               rounding_tolerance(error_scale), error_scale)
     for iteration, (theirs, spread) in enumerate(zip(reference.early_errors, reference.error_spread), start=1):
         check.same("numeric", f"the error after iteration {iteration}", training.history[iteration], theirs,
-                   _training_tolerance(theirs, spread, error_scale))
+                   _training_tolerance(theirs, spread, error_scale), error_scale)
     iterations = len(reference.early_errors)
     for p, ours, theirs, spread, scale in zip(network.parameters, training.checked, reference.early_state.flat(),
                                               reference.state_spread, first_scales):
         check.same("numeric", f"{p.quantity.name()} after {iterations} iterations", ours, theirs,
-                   _training_tolerance(theirs, spread, scale))
-    final = numeric.error(numeric.state_from(list(training.final)))
+                   _training_tolerance(theirs, spread, scale), scale)
+    final = float(numeric.error(numeric.state_from(list(training.final))))
     check.same("numeric", "the error after the last iteration", training.history[-1], final,
-               _training_tolerance(final, 0.0, error_scale))
+               _training_tolerance(final, 0.0, error_scale), error_scale)
 
 
 def _training_tolerance(value: float, spread: float, initial_scale: float) -> float:
@@ -193,5 +215,5 @@ def verify_matrix_form(network: SymbolicNetwork, derivation: Derivation, form: M
         for entry in entries:
             what = f"entry ({entry.row + 1}, {entry.column + 1}) of {labels.matrix(step.lhs.quantity)}"
             check.same("matrix", what, step.value[entry.row][entry.column], derivation.values[entry.key],
-                       rounding_tolerance(scales[entry.key]))
+                       rounding_tolerance(scales[entry.key]), scales[entry.key])
     return check.counts.get("matrix", 0)

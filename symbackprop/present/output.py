@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from ..model.defaults import DEFAULT_PRECISION
 from ..errors import LatexError, OutputError, SpecError, ToolMissingError
@@ -42,14 +42,27 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
     ``force`` replaces existing files that symbackprop did not write; the spec itself never is.
     """
     solution = solution_of(solution)
+    if not isinstance(out_dir, (str, os.PathLike)):
+        raise OutputError(f"output: expected a folder's path, found {out_dir!r}")
+    flag("force", force)
+    documents = solution_documents(solution, formats, precision=precision, symbolic=symbolic,
+                                   template_dir=template_dir, form=form, detail=detail, sample=sample)
+    folder = Path(out_dir)
+    inputs = {solution.spec.source: "the spec being solved"} if solution.spec.source else {}
+    refuse_replacing([folder / name for name in documents], inputs, force)
+    return write_files(folder, documents)
+
+
+def solution_documents(solution: Solution, formats=("md", "tex"), *, precision: int = DEFAULT_PRECISION,
+                       symbolic: bool = False, template_dir: str | Path | None = None, form: str = "chain",
+                       detail: str = "auto", sample: int | None = None) -> dict[str, bytes]:
+    """File name -> content of every document write() writes, rendered in memory (homework keys
+    are written with the rest of a set of variants, all or nothing)."""
     given = formats.split(",") if isinstance(formats, str) else formats
     formats = list(given) if isinstance(given, Iterable) else [given]
     unknown = [f if isinstance(f, str) else repr(f) for f in formats if not isinstance(f, str) or f not in OUTPUT_FORMATS]
     if unknown or not formats:
         raise SpecError(f"format: expected some of {', '.join(OUTPUT_FORMATS)}, found {', '.join(unknown) or 'none'}")
-    if not isinstance(out_dir, (str, os.PathLike)):
-        raise OutputError(f"output: expected a folder's path, found {out_dir!r}")
-    flag("force", force)
     renderer = Documents(solution, render_options(precision, symbolic, template_dir, form, detail, sample,
                                                   solution.derivation.update_samples))
     stem = renderer.stem  # NAME-symbolic for lecture notes, which never replace the worked solution
@@ -65,27 +78,31 @@ def write(solution: Solution, formats=("md", "tex"), out_dir: str | Path = "outp
             if fmt == "md":  # the figures it shows, beside it
                 documents.update({name: svg.encode("utf-8") for name, svg in renderer.figures().items()
                                   if f"]({name})" in text})
-    folder = Path(out_dir)
-    _refuse_replacing(folder, documents, solution.spec.source, force)
-    return write_files(folder, documents)
+    return documents
 
 
-def _refuse_replacing(folder: Path, documents: dict[str, bytes], source: str | None, force: bool) -> None:
-    for name in documents:
-        path = folder / name
-        if (not path.exists() and not path.is_symlink()) or path.is_dir():  # a folder: write_files says so
+def refuse_replacing(paths: Iterable[Path], inputs: Mapping[str, str], force: bool, *, field: str = "output",
+                     instead: str = "another output folder (-o)", ours: Callable[[Path], bool] | None = None) -> None:
+    """OutputError if writing ``paths`` would replace an input (``inputs``: its path -> what it is),
+    whatever ``force`` says, or, without ``force``, an existing file that ``ours`` (default: the mark
+    of rendering.MARKS) does not recognise as one symbackprop wrote. A folder in the way is left
+    to write_files to report."""
+    for path in paths:
+        if (not path.exists() and not path.is_symlink()) or path.is_dir():
             continue
-        if source and _same_file(path, source):
-            raise OutputError(f"output: {path} is the spec being solved; choose another output folder (-o)")
-        if not force and not _ours(path):
-            raise OutputError(f"output: {path} exists and was not written by symbackprop; choose another "
-                              f"output folder (-o), or replace it with --force")
+        what = next((what for other, what in inputs.items() if same_file(path, other)), None)
+        if what is not None:
+            raise OutputError(f"{field}: {path} is {what}; choose {instead}")
+        if not force and not (ours or _ours)(path):
+            raise OutputError(f"{field}: {path} exists and was not written by symbackprop; choose {instead}, "
+                              f"or replace it with --force")
 
 
-def _same_file(path: Path, other: str) -> bool:
+def same_file(path: str | Path, other: str | Path) -> bool:
+    """Are they one file (a link, a hard link, another spelling of the path)? False if either is missing."""
     try:
-        return path.samefile(other)
-    except OSError:
+        return os.path.samefile(path, other)
+    except (OSError, ValueError):
         return False
 
 
@@ -130,10 +147,11 @@ def write_files(folder: Path, documents: dict[str, bytes]) -> list[Path]:
             temporary.unlink(missing_ok=True)
 
 
-def compile_pdf(tex: str) -> bytes:
+def compile_pdf(tex: str, files: dict[str, bytes] | None = None) -> bytes:
     """Run pdflatex (no shell escape, non-interactive) on ``tex`` in a scratch folder; return the PDF.
 
-    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option.
+    The source gets a fixed name there, so no user-chosen name can look like a pdflatex option;
+    ``files`` are put beside it (the PDFs a bound set of exercises includes).
     """
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
@@ -141,6 +159,8 @@ def compile_pdf(tex: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="symbackprop-") as scratch:
         source = Path(scratch) / "solution.tex"
         source.write_text(tex, encoding="utf-8")
+        for name, data in (files or {}).items():
+            (Path(scratch) / name).write_bytes(data)
         command = [pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", source.name]
         try:
             subprocess.run(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -92,7 +92,7 @@ def _environment(kind: str, template_dir: Path | None):
     env = BoundedSandbox(loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
                          autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                          bytecode_cache=_bytecode_cache(), **delimiters)
-    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape}.get(kind, escape_markdown)
+    env.filters["escape"] = {"tex": escape_latex, "svg": html.escape, "html": html.escape}.get(kind, escape_markdown)
     env.filters["math"] = (lambda latex: latex) if kind == "tex" else markdown_math
     return env
 
@@ -242,8 +242,11 @@ FORMATS: dict[str, Format] = {
 #: suffix -> (bytes, "head" if they are in its first 4 KiB, else "whole").
 MARKS = {
     ".md": (b"<!-- symbackprop:", "head"), ".tex": (b"% symbackprop:", "head"),
-    ".json": (b'"schema": "symbackprop-solution/', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
+    ".json": (b'"schema": "symbackprop-', "head"), ".pdf": (b"/Creator (symbackprop)", "whole"),
     ".svg": (b"<!-- symbackprop:", "head"),
+    # homework (homework/): a variant's spec and answers template, the index of a set of variants
+    ".yaml": (b"# symbackprop:", "head"), ".csv": (b"variant,seed,spec,exercise,key,answers", "head"),
+    ".xml": (b"<!-- symbackprop:", "head"), ".zip": (b"<!-- symbackprop:", "head"),  # a zip's first file, stored
 }
 
 

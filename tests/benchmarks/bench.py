@@ -11,6 +11,8 @@
 (e) ``symbackprop check mazur FOLDER --gradebook grades.csv`` on 300 generated Mazur sheets (a mix
     of correct, rounded, truncated and wrong ones, tests/students.py) over one
     ``symbackprop solve mazur -f json``; and its time per sheet
+(f) ``symbackprop variants tests/homework/mazur-template.yaml -n 100 -f md,tex,json,moodle`` (every weight
+    drawn, screened) over one ``symbackprop solve mazur -f md,tex,json`` (issue 17)
 
 Wall times are medians of ``--runs`` runs of fresh processes (for a and b) or of in-process solves
 (for c). Exit status 1 if a target is missed. Not part of the test run: timings belong here.
@@ -27,7 +29,9 @@ import sys
 import tempfile
 import time
 
-TARGETS = {"a": 2.0, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5, "d_softmax": 1.5, "e_class": 20.0, "e_sheet": 0.1}
+TARGETS = {"a": 2.0, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5, "d_softmax": 1.5, "e_class": 20.0, "e_sheet": 0.1,
+           "f_variants": 60.0}
+VARIANTS = 100
 CLASS_SIZE = 300
 
 
@@ -135,9 +139,16 @@ def main() -> int:
     print(f"solve mazur -f json               {json_solve:7.3f} s")
     print(f"check {CLASS_SIZE} sheets                  {grading:7.3f} s   {1000 * grading / CLASS_SIZE:6.2f} ms per sheet")
     ratios["e_class"], ratios["e_sheet"] = grading / json_solve, grading / CLASS_SIZE
+    template = pathlib.Path(__file__).resolve().parents[1] / "homework" / "mazur-template.yaml"
+    with tempfile.TemporaryDirectory() as scratch:
+        drawing = wall([python, "-m", "symbackprop", "variants", str(template), "-n", str(VARIANTS), "--seed", "1",
+                        "-f", "md,tex,json,moodle", "-o", scratch, "--force"], max(1, runs // 2))
+    print(f"variants -n {VARIANTS} -f md,tex,json,moodle {drawing:7.3f} s   {1000 * drawing / VARIANTS:6.0f} ms per variant")
+    ratios["f_variants"] = drawing / full
     labels = {"a": "(a) solve / imports", "b": "(b) 10,000 / 1 iteration", "c_16": "(c) 16-16-16-16 seconds",
               "c_scaling": "(c) per parameter 16^4 / 8^4", "d_softmax": "(d) per parameter softmax / sigmoid",
-              "e_class": f"(e) check {CLASS_SIZE} / solve json", "e_sheet": "(e) seconds per sheet"}
+              "e_class": f"(e) check {CLASS_SIZE} / solve json", "e_sheet": "(e) seconds per sheet",
+              "f_variants": f"(f) variants -n {VARIANTS} / solve"}
     missed = 0
     for key, value in ratios.items():
         ok = value <= TARGETS[key]
