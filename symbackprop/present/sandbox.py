@@ -9,9 +9,9 @@ template fails in one line (rendering.py names it; exit status 2):
 - a text made by ``*``, ``+``, ``%``, ``~``, a filter or a string method, a list, and the document
   itself hold at most MAX_CHARS characters or items, a whole number at most MAX_BITS bits;
 - a width (``center``, ``indent``, ``'%9d'``, ``'{:>9}'``) is at most MAX_WIDTH;
-- rendering takes at most MAX_STEPS steps: a loop turn, a call, a filter, or WORK_PER_STEP
-  characters or items measured. Lists cannot grow in place (the sandbox is the immutable one), and
-  ``lipsum`` (paragraphs by the million) is not offered.
+- rendering takes at most MAX_STEPS steps: a loop turn or a filter is one, a call CALL_STEPS, and
+  measuring WORK_PER_STEP characters or items one. Lists cannot grow in place (the sandbox is the
+  immutable one), and ``lipsum`` (paragraphs by the million) is not offered.
 """
 
 from __future__ import annotations
@@ -29,9 +29,10 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 MAX_CHARS = 10_000_000
 MAX_BITS = 100_000  # a whole number of about 30,000 digits; Python prints at most 4,300 anyway
 MAX_WIDTH = 10_000  # a field's width or precision, a filter's width: a page is a hundred characters wide
-#: The default templates take at most about 90,000 (a 32-32-4 network worked in full, both forms).
+#: The default templates take at most about 200,000 (a 32-32-4 network worked in full, both forms).
 MAX_STEPS = 1_000_000
 WORK_PER_STEP = 100
+CALL_STEPS = 10  # a call (a macro's, mostly) takes about as long as ten loop turns
 #: Filters and string methods whose whole-number arguments are widths or counts of things made.
 WIDTH_TAKERS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs", "indent", "wordwrap", "truncate",
                           "batch", "slice"})
@@ -156,7 +157,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context, __obj, *args, **kwargs):  # noqa: N805 (Jinja's own signature)
-        __self.charge()
+        __self.charge(CALL_STEPS)
         args, kwargs = _materialized(args), dict(zip(kwargs, _materialized(kwargs.values())))
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):  # a string method: the string is an argument too
