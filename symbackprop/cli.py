@@ -220,6 +220,10 @@ def run_check(args: argparse.Namespace) -> int:
     from .solution import solve
 
     options = {"tolerance": tolerance(args.tolerance), "delta": args.delta, "aliases": dict(args.alias)}
+    from .homework.class_grading import is_variant_index
+
+    if is_variant_index(args.spec):  # a class of variants: each sheet against its own
+        return _check_variants(args, options)
     grader = Grader(solve(args.spec, notation=args.notation))
     grader.names.resolve(options["aliases"])  # a bad --alias is the command's mistake, not each sheet's
     if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
@@ -233,13 +237,30 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
-    from .grading.classroom import CLASS_REPORTS, exit_status, grade_class, gradebook_target, sheets_in, write_gradebook
+    from .grading.classroom import grade_class
 
-    sheets = sheets_in(args.answers, args.spec)  # the spec in the folder is no sheet
-    spec = grader.solution.spec.source
+    return _gradebook(args, grader.solution.spec.source,
+                      lambda sheets: grade_class(grader, sheets, args.score, _progress_bar("grading", "sheet"), **options))
+
+
+def _check_variants(args: argparse.Namespace, options: dict) -> int:
+    from .homework.class_grading import answers_or_foreign, grade_variants, read_index
+
+    index = read_index(args.spec)
+    return _gradebook(args, args.spec, lambda sheets: grade_variants(
+        index, sheets, args.score, _progress_bar("grading", "sheet"), **options), answers_or_foreign)
+
+
+def _gradebook(args: argparse.Namespace, spec: str | None, grade: Callable, keep: Callable = bool) -> int:
+    """The sheets named (those ``keep`` keeps) graded by ``grade``, into the gradebook and the class report."""
+    from .grading.classroom import CLASS_REPORTS, exit_status, gradebook_target, sheets_in, write_gradebook
+
+    sheets = [sheet for sheet in sheets_in(args.answers, spec) if keep(sheet)]  # the spec in the folder is no sheet
+    if not sheets:
+        raise SpecError("answers: no answer sheets to grade")
     if args.gradebook:  # refused before grading if it would replace the spec, a sheet or a file not ours
         gradebook_target(args.gradebook, spec, sheets, args.force)
-    rows = grade_class(grader, sheets, args.score, _progress_bar("grading", "sheet"), **options)
+    rows = grade(sheets)
     if args.gradebook:
         write_gradebook(rows, args.gradebook, spec, sheets, args.force)
     sys.stdout.write(CLASS_REPORTS[args.format](rows))

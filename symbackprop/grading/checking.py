@@ -80,7 +80,8 @@ class Grader:
         diagnoses = diagnose(self.plan, self.causes, answered, table, ways, grades, reading.convention)
         grades = [replace(g, note=explain(g, diagnoses.get(g.answer))) for g in grades]
         given = {id(a.record) for a in answered}
-        missing = tuple(r for r in self.records if id(r) not in given and r.quantity not in OPTIONAL)
+        missing = tuple(r for r in self.records if id(r) not in given and (
+            r.label in reading.asked if reading.asked is not None else r.quantity not in OPTIONAL))
         first = next((g for g in grades if g.status == "wrong"), None)
         derivation = self._derivation(answered, first.answer.record) if first else None
         return CheckResult(tuple(grades), diagnoses, missing, first, derivation, policy.name, reading.convention)

@@ -26,6 +26,8 @@ from ..present.unicode import plain
 
 COLUMNS = ("sheet", "correct", "rounding", "consequential", "wrong", "unknown", "unanswered", "score",
            "first_mistake", "diagnosis", "error")
+#: A column a class of variants adds after COLUMNS (homework/class_grading.py): the variant each sheet answers.
+EXTRA_COLUMNS = ("variant",)
 #: --score: which statuses earn the point. "Error carried forward" (ecf), the default, gives it to a
 #: value that follows correctly from the student's own wrong one, as most exam boards do.
 SCORES = {"ecf": ("correct", "rounding", "consequential"), "strict": ("correct", "rounding")}
@@ -86,7 +88,7 @@ def is_gradebook(path: Path) -> bool:
     except OSError:
         return False
     if path.suffix.lower() == ".csv":
-        return head.split("\n", 1)[0].rstrip("\r") == _CSV_MARK
+        return head.split("\n", 1)[0].rstrip("\r") in (_CSV_MARK, ",".join(COLUMNS + EXTRA_COLUMNS))
     return _JSON_MARK.match(head.lstrip()) is not None
 
 
@@ -195,12 +197,18 @@ def class_headline(rows: list[dict]) -> str:
     return f"{len(rows)} sheet{'s' if len(rows) != 1 else ''}: {', '.join(parts)}."
 
 
+def columns(rows: list[dict]) -> tuple[str, ...]:
+    """COLUMNS, and the extra ones the rows have."""
+    return COLUMNS + tuple(c for c in EXTRA_COLUMNS if any(c in r for r in rows))
+
+
 def gradebook_csv(rows: list[dict]) -> str:
     """Every text cell printable and none a formula (escaping.csv_cell)."""
     stream = io.StringIO()
     writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows([csv_cell(r[c]) for c in COLUMNS] for r in rows)
+    shown = columns(rows)
+    writer.writerow(shown)
+    writer.writerows([csv_cell(r.get(c, "")) for c in shown] for r in rows)
     return stream.getvalue()
 
 
@@ -213,7 +221,8 @@ GRADEBOOKS = {".csv": gradebook_csv, ".json": gradebook_json}
 
 
 def class_text(rows: list[dict]) -> str:
-    shown = ("sheet", "correct", "rounding", "consequential", "wrong", "unknown", "unanswered", "score")
+    shown = ("sheet", *[c for c in EXTRA_COLUMNS if any(c in r for r in rows)], "correct", "rounding",
+             "consequential", "wrong", "unknown", "unanswered", "score")
     table = [[printable(r[c]) for c in shown] + [printable(r["error"] or _mistake(r))] for r in rows]
     header = [*shown, "first mistake"]
     widths = [max(len(line[i]) for line in table + [header]) for i in range(len(shown))]
@@ -228,9 +237,10 @@ def _mistake(r: dict) -> str:
 
 
 def class_markdown(rows: list[dict]) -> str:
-    lines = ["# Gradebook", "", f"**{class_headline(rows)}**", "", "| " + " | ".join(COLUMNS) + " |",
-             "|" + "---|" * len(COLUMNS)]
-    lines += ["| " + " | ".join(markdown_text(r[c]) for c in COLUMNS) + " |" for r in rows]
+    shown = columns(rows)
+    lines = ["# Gradebook", "", f"**{class_headline(rows)}**", "", "| " + " | ".join(shown) + " |",
+             "|" + "---|" * len(shown)]
+    lines += ["| " + " | ".join(markdown_text(r.get(c, "")) for c in shown) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 

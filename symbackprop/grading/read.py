@@ -23,6 +23,7 @@ from .written import written
 class Reading:
     answers: list[Answer]  # in the order written, every one
     convention: str  # the sign convention of δ the sheet is read in (naming.CONVENTIONS)
+    asked: frozenset | None = None  # the labels an answers template asks (its unanswered ones among them)
 
 
 def read(names: Names, source: str | Path | Mapping, delta: str | None = None,
@@ -35,7 +36,7 @@ def read(names: Names, source: str | Path | Mapping, delta: str | None = None,
     convention = sheet.delta or delta or GRADIENT
     own = {**names.resolve(dict(aliases or {})), **names.resolve(sheet.aliases)}
     answers = names.match(sheet.pairs, convention, own, sheet.updates_from)
-    return Reading(at_precision(answers), convention)
+    return Reading(at_precision(answers), convention, None if sheet.asked is None else frozenset(sheet.asked))
 
 
 def at_precision(answers: list[Answer]) -> list[Answer]:

@@ -5,6 +5,10 @@ Numbers are kept as the text the student wrote ("0.3590"), because the digits wr
 tolerance (judge.py). A sheet may declare its sign convention of δ and its own names for our
 labels: in a mapping file, under the keys ``delta`` and ``aliases``; in a write-up, in a YAML front
 matter block (``---`` lines) at its top, as Obsidian and Jekyll write it.
+
+A filled answers template (``symbackprop exercise`` and ``variants`` write them) is a mapping file
+whose numbers sit under ``answers:``, beneath a header naming its spec (relative to the file) and
+its variant; a label left empty is not answered.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .naming import CONVENTIONS, canonical
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 MAX_SHEET_BYTES = 2_000_000  # a hand calculation is far smaller; this bounds the time to read one
 SETTINGS = ("delta", "aliases")  # what a sheet may declare about itself
+HEADER = ("spec", "variant", "digits")  # what an answers template says about itself, above ``answers:``
 _DECLARES = re.compile(r"^(?:delta|aliases)\s*:", re.M)
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.S | re.M)
 
@@ -36,6 +41,8 @@ class Sheet:
     delta: str | None = None  # the sign convention of δ the sheet declares (naming.CONVENTIONS)
     aliases: dict[str, str] = field(default_factory=dict)  # the sheet's own names -> our labels
     updates_from: int | None = None  # from this pair on, a parameter's bare name is its updated value
+    header: dict = field(default_factory=dict)  # an answers template's spec (as written) and variant
+    asked: tuple[str, ...] | None = None  # an answers template's labels, answered or left empty
 
 
 def read_sheet(path: str | Path) -> Sheet:
@@ -75,14 +82,25 @@ def _front_matter(block: str, path: Path) -> dict:
 
 
 def sheet_from_mapping(mapping, where: str) -> Sheet:
-    """A mapping label -> number, with the settings ``delta`` and ``aliases`` among its keys."""
+    """A mapping label -> number, with the settings ``delta`` and ``aliases`` among its keys; or an
+    answers template's header with the mapping under ``answers``."""
     if not isinstance(mapping, Mapping):
         raise SpecError(f"{where}: expected a mapping of labels to numbers")
-    settings = {str(k): v for k, v in mapping.items() if str(k) in SETTINGS and not _is_number(v)}
-    pairs = [(str(k), _number_text(v, f"{where}: {k}")) for k, v in mapping.items() if str(k) not in settings]
+    header, asked = {}, None
+    if isinstance(mapping.get("answers"), Mapping):
+        asked = tuple(str(k) for k in mapping["answers"])
+        header = {k: mapping[k] for k in HEADER if mapping.get(k) is not None}
+        if not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in header.values()):
+            raise SpecError(f"{where}: {', '.join(HEADER)}: expected a text or a number each")
+        settings = {str(k): v for k, v in mapping.items() if str(k) in SETTINGS}
+        answers = {k: v for k, v in mapping["answers"].items() if v is not None and v != ""}
+    else:
+        settings = {str(k): v for k, v in mapping.items() if str(k) in SETTINGS and not _is_number(v)}
+        answers = {k: v for k, v in mapping.items() if str(k) not in settings}
+    pairs = [(str(k), _number_text(v, f"{where}: {k}")) for k, v in answers.items()]
     if not pairs:
         raise SpecError(f"{where}: no answers found (a label and a number)")
-    return Sheet(pairs, *declared(settings, where))
+    return Sheet(pairs, *declared(settings, where), header=header, asked=asked)
 
 
 def _is_number(value) -> bool:

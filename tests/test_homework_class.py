@@ -1,0 +1,109 @@
+"""A class in which every student had a variant of their own (issue 17, item 7): every filled answers
+template graded against its own variant in one run, planted mistakes found with their causes, nothing
+else marked wrong; sheets of another set or with edited headers are rows with their error.
+
+The students' numbers come from tests/students.py, which works each variant's update by hand in
+decimal arithmetic, independently of the engine (only the labels come from it)."""
+
+import csv
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from symbackprop.cli import main
+from symbackprop.grading.catalogue import catalogue
+from symbackprop.solution import solve
+
+from students import CAUSES, Student, labels_of
+
+TEMPLATE = Path(__file__).parent / "homework" / "mazur-template.yaml"
+PLANTED = ["sign", "no_slope", "no_rate", "added", "out_slope", "half_dropped"]
+
+
+def _filled(answers_template: Path, spec: Path, digits: int, mistake: str | None) -> str:
+    """The template with the asked labels filled by a student who works by hand; its header kept."""
+    data = yaml.safe_load(answers_template.read_text())
+    concrete = yaml.safe_load(spec.read_text())
+    labels = labels_of(catalogue(solve(spec, iterations=1)))
+    worked = Student(concrete, labels, digits, "round", mistake).work()
+    head = answers_template.read_text().split("answers:")[0]
+    filled = {label: worked.get(label, "") for label in data["answers"]}
+    return head + yaml.safe_dump({"answers": filled}, allow_unicode=True)
+
+
+@pytest.fixture(scope="module")
+def a_class(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("class")
+    assert main(["variants", str(TEMPLATE), "-n", "30", "--seed", "7", "-o", str(folder / "set")]) == 0
+    sheets, planted = folder / "sheets", {}
+    sheets.mkdir()
+    pick = random.Random(3)
+    for n in range(1, 31):
+        variant = f"v{n:03d}"
+        mistake = PLANTED[n % len(PLANTED)] if n % 3 == 0 else None
+        answers = next((folder / "set").glob(f"*-{variant}-answers.yaml"))
+        spec = next((folder / "set").glob(f"*-{variant}.yaml"))
+        (sheets / f"student{n:02d}.yaml").write_text(_filled(answers, spec, pick.choice([4, 5, 6]), mistake))
+        planted[f"student{n:02d}.yaml"] = (variant, mistake)
+    return folder, planted
+
+
+def test_thirty_variants_graded_each_against_its_own(a_class, capsys):
+    folder, planted = a_class
+    book = folder / "grades.csv"
+    status = main(["check", str(folder / "set" / "variants.json"), str(folder / "sheets"), "--gradebook", str(book)])
+    capsys.readouterr()
+    assert status == 1  # some sheets have wrong answers
+    rows = {Path(r["sheet"]).name: r for r in csv.DictReader(book.open())}
+    assert len(rows) == 30
+    for name, (variant, mistake) in planted.items():
+        r = rows[name]
+        assert r["variant"] == variant and r["error"] == ""
+        if mistake is None:
+            assert r["wrong"] == "0" and r["unknown"] == "0" and r["unanswered"] == "0", r
+        else:
+            assert r["wrong"] == "1" and r["diagnosis"] == CAUSES[mistake], (mistake, r)
+
+
+def test_a_sheet_of_another_set_or_an_edited_header_is_its_row(a_class, tmp_path, capsys):
+    folder, _ = a_class
+    shutil.copy(folder / "sheets" / "student01.yaml", tmp_path / "good.yaml")
+    text = (folder / "sheets" / "student01.yaml").read_text()
+    (tmp_path / "foreign.yaml").write_text(text.replace('spec: "', 'spec: "other-'))
+    (tmp_path / "unknown.yaml").write_text(text.replace('variant: "v001"', 'variant: "v999"'))
+    (tmp_path / "plain.yaml").write_text('"net_{h1}": 0.3775\n')
+    book = tmp_path / "grades.json"
+    status = main(["check", str(folder / "set" / "variants.json"), str(tmp_path), "--gradebook", str(book)])
+    capsys.readouterr()
+    assert status == 2
+    rows = {Path(r["sheet"]).name: r for r in yaml.safe_load(book.read_text())}
+    assert rows["good.yaml"]["error"] == "" and rows["good.yaml"]["variant"] == "v001"
+    assert "but variant v001 of variants.json is" in rows["foreign.yaml"]["error"]
+    assert "variant 'v999' is not in variants.json" in rows["unknown.yaml"]["error"]
+    assert "variant: missing" in rows["plain.yaml"]["error"]
+
+
+def test_the_set_folder_itself_yields_only_its_answers_templates(a_class, capsys):
+    """Pointed at the set's own folder, check grades the (empty) answers templates, not the specs,
+    exercises, keys or index beside them."""
+    folder, _ = a_class
+    status = main(["check", str(folder / "set" / "variants.json"), str(folder / "set"), "--format", "json"])
+    rows = yaml.safe_load(capsys.readouterr().out)
+    assert status == 2 and len(rows) == 30
+    assert all(r["sheet"].endswith("-answers.yaml") and "no answers found" in r["error"] for r in rows)
+
+
+def test_an_answers_template_is_read_by_a_plain_check(tmp_path, capsys):
+    """`exercise` writes NAME-answers.yaml; check SPEC reads it back (empty labels unanswered)."""
+    assert main(["exercise", "mazur", "-o", str(tmp_path)]) == 0
+    template = tmp_path / "mazur-answers.yaml"
+    text = template.read_text().replace('"net_{h1}":', '"net_{h1}": 0.3775').replace('"out_{h1}":', '"out_{h1}": 0.5933')
+    template.write_text(text)
+    capsys.readouterr()
+    assert main(["check", "mazur", str(template), "--format", "json"]) == 0
+    report = yaml.safe_load(capsys.readouterr().out)
+    assert {g["label"]: g["status"] for g in report["items"]} == {"net_{h1}": "correct", "out_{h1}": "correct"}
+    assert report["summary"]["missing"] == len(yaml.safe_load(text)["answers"]) - 2
