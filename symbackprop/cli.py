@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "report; several (or a folder) are graded with one solve, in parallel, one row each. Exit "
                     "status 0 when nothing is wrong, 1 when a value is wrong or a label unknown, 2 on bad input.")
     check.add_argument("spec", metavar="SPEC|EXAMPLE", help="a .yaml/.yml/.toml/.json spec, or an example name")
-    check.add_argument("answers", metavar="SHEET", nargs="+", help="answer sheets, or folders of them")
+    check.add_argument("answers", metavar="SHEET", nargs="*", help="answer sheets, or folders of them")
     check.add_argument("--notation", help="the notation the sheet's labels are written in (default: the spec's)")
     check.add_argument("--format", choices=("text", "md", "json"), default="text", help="report format")
     check.add_argument("--tolerance", default="digits", metavar="RULE",
@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--alias", action="append", default=[], metavar="NAME=LABEL", type=_alias,
                        help="a sheet's own name for one of our labels (repeatable), e.g. y_pred=out_o1")
     check.add_argument("--gradebook", metavar="FILE", help="write one row per sheet to FILE (.csv or .json)")
+    check.add_argument("--moodle-responses", metavar="FILE.csv",
+                       help="with SPEC a variants.json: regrade every attempt of Moodle's quiz Responses download")
     check.add_argument("--force", action="store_true",
                        help="replace an existing gradebook file that symbackprop did not write (never the spec "
                             "or a sheet)")
@@ -224,6 +226,8 @@ def run_check(args: argparse.Namespace) -> int:
 
     if is_variant_index(args.spec):  # a class of variants: each sheet against its own
         return _check_variants(args, options)
+    if args.moodle_responses or not args.answers:
+        raise SpecError("answers: expected answer sheets (--moodle-responses goes with a variants.json)")
     grader = Grader(solve(args.spec, notation=args.notation))
     grader.names.resolve(options["aliases"])  # a bad --alias is the command's mistake, not each sheet's
     if len(args.answers) == 1 and not Path(args.answers[0]).is_dir() and not args.gradebook:
@@ -244,20 +248,28 @@ def _check_class(grader, args: argparse.Namespace, options: dict) -> int:
 
 
 def _check_variants(args: argparse.Namespace, options: dict) -> int:
-    from .homework.class_grading import answers_or_foreign, grade_variants, read_index
+    from .homework.class_grading import answers_or_foreign, grade_responses, grade_variants, read_index
 
     index = read_index(args.spec)
+    if args.moodle_responses:  # the download is an input the gradebook never replaces, like a sheet
+        if args.answers:
+            raise SpecError("answers: give answer sheets or --moodle-responses, not both")
+        return _gradebook(args, args.spec, lambda _: grade_responses(
+            index, args.moodle_responses, args.score, _progress_bar("grading", "attempt"), **options),
+            sheets=[Path(args.moodle_responses)])
     return _gradebook(args, args.spec, lambda sheets: grade_variants(
         index, sheets, args.score, _progress_bar("grading", "sheet"), **options), answers_or_foreign)
 
 
-def _gradebook(args: argparse.Namespace, spec: str | None, grade: Callable, keep: Callable = bool) -> int:
+def _gradebook(args: argparse.Namespace, spec: str | None, grade: Callable, keep: Callable = bool,
+               sheets: list | None = None) -> int:
     """The sheets named (those ``keep`` keeps) graded by ``grade``, into the gradebook and the class report."""
     from .grading.classroom import CLASS_REPORTS, exit_status, gradebook_target, sheets_in, write_gradebook
 
-    sheets = [sheet for sheet in sheets_in(args.answers, spec) if keep(sheet)]  # the spec in the folder is no sheet
-    if not sheets:
-        raise SpecError("answers: no answer sheets to grade")
+    if sheets is None:  # the spec in the folder is no sheet
+        sheets = [sheet for sheet in sheets_in(args.answers, spec) if keep(sheet)]
+        if not sheets:
+            raise SpecError("answers: no answer sheets to grade")
     if args.gradebook:  # refused before grading if it would replace the spec, a sheet or a file not ours
         gradebook_target(args.gradebook, spec, sheets, args.force)
     rows = grade(sheets)

@@ -6,6 +6,7 @@ The students' numbers come from tests/students.py, which works each variant's up
 decimal arithmetic, independently of the engine (only the labels come from it)."""
 
 import csv
+import io
 import random
 import shutil
 from pathlib import Path
@@ -107,3 +108,60 @@ def test_an_answers_template_is_read_by_a_plain_check(tmp_path, capsys):
     report = yaml.safe_load(capsys.readouterr().out)
     assert {g["label"]: g["status"] for g in report["items"]} == {"net_{h1}": "correct", "out_{h1}": "correct"}
     assert report["summary"]["missing"] == len(yaml.safe_load(text)["answers"]) - 2
+
+
+def _responses(folder: Path, extra_rows: list[list[str]] = ()) -> Path:
+    """The class's attempts as Moodle's Responses download writes them (shared/homework-formats.md):
+    a byte-order mark, the question's text naming the variant, the Cloze response as its parts."""
+    header = ["Last name", "First name", "Email address", "Status", "Started", "Completed", "Duration",
+              "Grade/10.00", "Question 1", "Response 1", "Right answer 1", "Some plugin's column"]
+    lines = []
+    for sheet in sorted((folder / "sheets").glob("*.yaml")):
+        data = yaml.safe_load(sheet.read_text())
+        template = next((folder / "set").glob(f"*-{data['variant']}-answers.yaml"))
+        gaps = yaml.safe_load(template.read_text())["answers"]  # the Cloze question's gaps, in order
+        parts = "; ".join(f"part {k}: {data['answers'][label]}" for k, label in enumerate(gaps, start=1))
+        lines.append([sheet.stem, "Ann", f"{sheet.stem}@example.org", "Finished", "4 December 2026  5:25 PM",
+                      "4 December 2026  5:45 PM", "20 mins", "7.50",
+                      f"One backpropagation step (variant {data['variant']}) The network ... _____", parts, "", "x"])
+    stream = io.StringIO()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerows([header, *lines, *extra_rows])
+    path = folder / "responses.csv"
+    path.write_text("\ufeff" + stream.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_a_moodle_responses_download_gives_the_same_verdicts(a_class, capsys):
+    folder, planted = a_class
+    responses = _responses(folder)
+    status = main(["check", str(folder / "set" / "variants.json"), "--moodle-responses", str(responses),
+                   "--format", "json"])
+    rows = {r["sheet"].split()[1]: r for r in yaml.safe_load(capsys.readouterr().out)}
+    assert status == 1 and len(rows) == 30
+    for name, (variant, mistake) in planted.items():
+        r = rows[Path(name).stem]
+        assert r["variant"] == variant and r["moodle"] == "75.0" and r["error"] == ""
+        assert (r["wrong"], r["diagnosis"], r["unanswered"]) == ((1, CAUSES[mistake], 0) if mistake else (0, "", 0))
+
+
+def test_hostile_responses_are_rows_or_one_line(a_class, tmp_path, capsys):
+    folder, _ = a_class
+    index = str(folder / "set" / "variants.json")
+    odd = [["Eve", "Empty", "", "Finished", "", "", "now", "0.00", "(variant v002) _____", "part 1: ; part 2: ", "", ""],
+           ["Carl", "Comma", "", "Finished", "", "", "now", "0.00", "(variant v002) _____", "part 1: 0,3775", "", ""],
+           ["Otto", "Other", "", "Finished", "", "", "now", "0.00", "(variant v777) _____", "part 1: 0.3775", "", ""]]
+    responses = _responses(folder, odd)
+    assert main(["check", index, "--moodle-responses", str(responses), "--format", "json"]) == 2
+    rows = yaml.safe_load(capsys.readouterr().out)
+    assert len(rows) == 33
+    errors = [r["error"] for r in rows[30:]]
+    assert "every part is empty" in errors[0] and "decimal comma" in errors[1] and "no variant" in errors[2]
+    no_question = tmp_path / "plain.csv"
+    no_question.write_text("Last name,Response 1\nX,part 1: 0.1\n")
+    assert main(["check", index, "--moodle-responses", str(no_question)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "'Question N' column" in err[0]
+    before = responses.read_bytes()
+    assert main(["check", index, "--moodle-responses", str(responses), "--gradebook", str(responses)]) == 2
+    assert responses.read_bytes() == before and "symbackprop: error: gradebook:" in capsys.readouterr().err

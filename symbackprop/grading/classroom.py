@@ -26,8 +26,9 @@ from ..present.unicode import plain
 
 COLUMNS = ("sheet", "correct", "rounding", "consequential", "wrong", "unknown", "unanswered", "score",
            "first_mistake", "diagnosis", "error")
-#: A column a class of variants adds after COLUMNS (homework/class_grading.py): the variant each sheet answers.
-EXTRA_COLUMNS = ("variant",)
+#: Columns a class of variants adds after COLUMNS (homework/class_grading.py): the variant each sheet
+#: answers, and for a Moodle quiz's attempts, Moodle's own grade in percent.
+EXTRA_COLUMNS = ("variant", "moodle")
 #: --score: which statuses earn the point. "Error carried forward" (ecf), the default, gives it to a
 #: value that follows correctly from the student's own wrong one, as most exam boards do.
 SCORES = {"ecf": ("correct", "rounding", "consequential"), "strict": ("correct", "rounding")}
@@ -88,7 +89,7 @@ def is_gradebook(path: Path) -> bool:
     except OSError:
         return False
     if path.suffix.lower() == ".csv":
-        return head.split("\n", 1)[0].rstrip("\r") in (_CSV_MARK, ",".join(COLUMNS + EXTRA_COLUMNS))
+        return head.split("\n", 1)[0].rstrip("\r").startswith(_CSV_MARK)
     return _JSON_MARK.match(head.lstrip()) is not None
 
 

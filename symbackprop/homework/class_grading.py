@@ -10,7 +10,10 @@ Each variant is solved once, however many sheets answer it.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -19,7 +22,7 @@ from ..errors import SpecError, SymbackpropError
 from ..grading.checking import Grader
 from ..grading.classroom import INTERNAL, Row, failed_row, row
 from ..grading.sheet import read_sheet
-from ..model.reading import describe, read_bounded
+from ..model.reading import describe, parse_text, read_bounded
 from ..solution import solve
 
 SCHEMA = "symbackprop-variants/1"
@@ -30,6 +33,7 @@ MAX_INDEX_BYTES = 5_000_000  # 1,000 variants' entries with their draws fit many
 class VariantIndex:
     path: Path
     specs: dict[str, Path]  # variant id -> its concrete spec
+    answers: dict[str, Path]  # variant id -> its answers template (the asked labels, in the gaps' order)
 
 
 def is_variant_index(path: str | Path) -> bool:
@@ -67,14 +71,14 @@ def read_index(path: str | Path) -> VariantIndex:
         raise SpecError(f"{where}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("variants"), list):
         raise SpecError(f"{where}: expected the variants.json that symbackprop variants writes")
-    specs = {}
+    specs, answers = {}, {}
     for entry in data["variants"]:
-        variant, spec = (entry.get("variant"), entry.get("spec")) if isinstance(entry, dict) else (None, None)
-        if not isinstance(variant, str) or not isinstance(spec, str) or Path(spec).name != spec:
-            raise SpecError(f"{where}: variants: expected entries with a variant id and its spec's file name, "
-                            f"found {describe(entry)}")
-        specs[variant] = path.parent / spec
-    return VariantIndex(path, specs)
+        names = [entry.get(k) for k in ("variant", "spec", "answers")] if isinstance(entry, dict) else [None] * 3
+        if not all(isinstance(n, str) for n in names) or any(Path(n).name != n for n in names[1:]):
+            raise SpecError(f"{where}: variants: expected entries with a variant id, its spec's and its answers "
+                            f"template's file names, found {describe(entry)}")
+        specs[names[0]], answers[names[0]] = path.parent / names[1], path.parent / names[2]
+    return VariantIndex(path, specs, answers)
 
 
 def grade_variants(index: VariantIndex, sheets: list[Path], score: str = "ecf", progress: Callable | None = None,
@@ -123,3 +127,99 @@ def _variant_of(index: VariantIndex, sheet: Path) -> tuple[str, Path]:
     if not expected.is_file():
         raise SpecError(f"{sheet}: variant {variant}'s spec {expected} is missing")
     return variant, expected
+
+
+MAX_RESPONSES_BYTES = 20_000_000  # a large course's quiz, with every question's text
+_PART = re.compile(r"^\s*\D*?(\d+)\s*:\s*(.*?)\s*$")  # "part 3: 0.5933" (or "Teil 3: ...")
+_COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+$")
+
+
+def grade_responses(index: VariantIndex, path: str | Path, score: str = "ecf", progress: Callable | None = None,
+                    **options) -> list[Row]:
+    """Every attempt of a Moodle quiz's Responses download (one row each), regraded against its variant,
+    recognised by its id in the question's text, with Moodle's own grade beside ours (``moodle``)."""
+    attempts, grade_column = _attempts(Path(path))
+    graders: dict[str, Grader] = {}
+    rows = []
+    for number, attempt in enumerate(attempts, start=1):
+        who = " ".join(attempt.get(k, "") for k in ("First name", "Last name")).strip() or "attempt"
+        name = f"{who} ({attempt.get('Email address', '')}) #{number}" if attempt.get("Email address") else f"{who} #{number}"
+        variant = ""
+        try:
+            variant = _attempt_variant(index, attempt)
+            answers = _attempt_answers(index, variant, attempt)
+            if variant not in graders:
+                graders[variant] = Grader(solve(index.specs[variant]))
+            found = row(name, graders[variant].check(answers, **options), score)
+        except SymbackpropError as exc:
+            found = failed_row(name, str(exc), exc.exit_status)
+        found["variant"], found["moodle"] = variant, _moodle_percent(attempt.get(grade_column or "", ""), grade_column)
+        rows.append(found)
+        if progress is not None:
+            progress(len(rows), len(attempts))
+    return rows
+
+
+def _attempts(path: Path) -> tuple[list[dict], str | None]:
+    """The attempts of the file (rows with a Response column), and the name of Moodle's grade column."""
+    reader = csv.DictReader(io.StringIO(read_bounded(path, MAX_RESPONSES_BYTES, "a Moodle responses file")))
+    columns = reader.fieldnames or []
+    if not any(re.fullmatch(r"Response \d+", c or "") for c in columns):
+        raise SpecError(f"{path}: no 'Response N' column; expected the responses download of Moodle's quiz "
+                        f"Responses report (with the question text ticked)")
+    if not any(re.fullmatch(r"Question \d+", c or "") for c in columns):
+        raise SpecError(f"{path}: no 'Question N' column, which names each attempt's variant; download the "
+                        f"report again with 'Question text' ticked")
+    grade = next((c for c in columns if c and c.startswith("Grade/")), None)
+    attempts = [dict(r) for r in reader if any((r.get(c) or "").strip() for c in columns if c and c.startswith("Response"))]
+    if not attempts:
+        raise SpecError(f"{path}: no attempts (every Response column is empty)")
+    return attempts, grade
+
+
+def _attempt_variant(index: VariantIndex, attempt: dict) -> str:
+    text = " ".join(v or "" for k, v in attempt.items() if k and re.fullmatch(r"Question \d+", k))
+    found = [v for v in index.specs if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text)]
+    if len(found) != 1:
+        raise SpecError(f"question: {'no' if not found else 'more than one'} variant of {index.path.name} "
+                        f"named in the question's text")
+    return found[0]
+
+
+def _attempt_answers(index: VariantIndex, variant: str, attempt: dict) -> dict:
+    """The Cloze response's parts as a filled answers template: label -> number in the gaps' order (the
+    template's), the parts left empty unanswered."""
+    labels = asked_labels(index.answers[variant])
+    response = next((v for k, v in attempt.items() if k and re.fullmatch(r"Response \d+", k) and (v or "").strip()), "")
+    answers = {}
+    for part in response.split(";"):
+        match = _PART.match(part)
+        if not match or not match.group(2) or match.group(2) == "-":
+            continue
+        position, value = int(match.group(1)), match.group(2)
+        if not 1 <= position <= len(labels):
+            raise SpecError(f"response: part {position}, but variant {variant} asks {len(labels)} values")
+        if _COMMA_DECIMAL.match(value):
+            raise SpecError(f"response: part {position}: {value!r} has a decimal comma, which an English Moodle "
+                            f"read as a thousands separator; regrade after telling students to write a point")
+        answers[labels[position - 1]] = value
+    if not answers:
+        raise SpecError("response: every part is empty")
+    return {"answers": {label: answers.get(label) for label in labels}}  # as a filled answers template
+
+
+def asked_labels(template: Path) -> tuple[str, ...]:
+    """The labels an answers template asks, in the order of the Cloze question's gaps."""
+    mapping = parse_text(read_bounded(template, MAX_INDEX_BYTES, "an answers template"), "yaml", str(template),
+                         numbers_as_text=True)
+    if not isinstance(mapping, dict) or not isinstance(mapping.get("answers"), dict) or not mapping["answers"]:
+        raise SpecError(f"{template}: expected an answers template (labels under answers:)")
+    return tuple(str(k) for k in mapping["answers"])
+
+
+def _moodle_percent(grade: str, column: str | None) -> str:
+    """Moodle's grade of the attempt as a percentage ("5.00" of Grade/10.00 is 50.0), or as written."""
+    try:
+        return str(round(100 * float(grade) / float(column.split("/", 1)[1]), 1))
+    except (AttributeError, IndexError, ValueError, ZeroDivisionError):
+        return grade
