@@ -57,7 +57,7 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
 
 
-CACHE_TAG = "bounded-1"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
+CACHE_TAG = "bounded-2"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
 
 
 def _bytecode_cache():
