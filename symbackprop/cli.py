@@ -16,6 +16,7 @@ from typing import Callable
 from . import __version__
 from .model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from .errors import SpecError, SymbackpropError
+from .present.escaping import printable
 
 EXAMPLES = """examples:
   symbackprop solve mazur                       worked solution of Mazur's example in output/
@@ -78,7 +79,7 @@ class _Parser(argparse.ArgumentParser):
     """Usage mistakes are bad input too: one line on stderr, exit status 2."""
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -293,7 +294,7 @@ def _add_homework(commands) -> None:
     common(variants, "md,tex", "md, tex, json (the keys only), pdf (all sheets in one PDF, all keys in another), "
                                "moodle (NAME-moodle.xml: a Cloze question per variant), qti (NAME-qti.zip: a "
                                "Canvas quiz per variant)")
-    variants.add_argument("-n", type=_iterations, required=True, metavar="N", help="how many variants")
+    variants.add_argument("-n", type=_iterations, required=True, metavar="N", help="how many variants (at most 1000)")
     variants.add_argument("--seed", type=_whole_number, default=0, metavar="S", help="the master seed (default 0)")
     variants.add_argument("--allow", action="append", default=[], metavar="RULE",
                           help="switch a screening rule off (repeatable): relu_dead, saturated, few_digits, "
@@ -343,8 +344,6 @@ def main(argv: list[str] | None = None) -> int:
         run: Callable[[argparse.Namespace], int] = args.run
         return run(args)
     except SymbackpropError as exc:
-        from .present.escaping import printable  # noqa: PLC0415 - no SymPy, but kept out of --help's start-up
-
         print(f"symbackprop: error: {printable(str(exc))}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import mpmath
 
+import reference
+
 DIGITS = 80
 
 ACTIVATIONS = {
@@ -93,14 +95,8 @@ def delta(spec, flat, sample, layer, j):
 
 
 def initial(spec):
-    flat = []
-    for layer in spec.layers:
-        flat += [w for row in layer.weights for w in row]
-        if isinstance(layer.bias, float):
-            flat.append(layer.bias)
-        elif layer.bias is not None:
-            flat += list(layer.bias)
-    return [mpmath.mpf(v) for v in flat]
+    """The spec's parameters, flat in the JSON contract's order (tests/reference.py), as mpf."""
+    return [mpmath.mpf(v) for v in reference.parameters(spec)]
 
 
 def train(spec):

@@ -209,3 +209,12 @@ def test_the_grading_stages_import_one_way():
         tree = ast.parse((folder / f"{module}.py").read_text())
         imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
         assert all(stage_of[name] <= stage for name in imported if name in stage_of), (module, imported)
+
+
+def test_each_grader_gets_the_same_catalogue_of_causes():
+    """xor (four samples, a mean): the batch-sum cause once, however many graders are made."""
+    from symbackprop.grading.causes import rewrites
+
+    solution = symbackprop.solve("xor")
+    first, second = ([cause for cause, _ in rewrites(solution)] for _ in range(2))
+    assert first == second and first.count("a batch gradient summed over the samples where their mean belongs") == 1

@@ -274,6 +274,18 @@ def test_an_error_line_is_inert(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("symbackprop: error: ") and err.endswith("\n") and not unsafe_characters(err)
     assert "\\x1b[2J" in err
+    with pytest.raises(SystemExit) as usage:  # a usage mistake quotes the command line
+        main(["solve", "mazur", f"{HOSTILE}.yaml"])
+    err = capsys.readouterr().err
+    assert usage.value.code == 2 and "\\x1b[2J" in err and not unsafe_characters(err)
+
+
+def test_a_documents_title_carries_no_html(tmp_path):
+    spec = yaml.safe_load(MAZUR.read_text())
+    spec["title"] = "<img src=x onerror=alert(1)> & <script>alert(2)</script>"
+    markdown = symbackprop.render(symbackprop.solve(spec), "md")
+    assert "<img" not in markdown and "<script" not in markdown and "&lt;img src=x onerror=alert" in markdown
+    assert "&gt; & &lt;script&gt;" in markdown
 
 
 # --- the API refuses misuse with SpecError; a Grader and a CheckResult survive pickle and deepcopy --

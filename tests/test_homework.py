@@ -356,7 +356,7 @@ def test_variants_never_replace_the_template_nor_a_foreign_file(tmp_path, capsys
     template = tmp_path / "mazur-homework-v001.yaml"  # a template named like its first variant's spec
     template.write_text(TEMPLATE.read_text())
     status, out, err = run(["variants", template, "-n", 1, "-o", tmp_path], capsys)
-    assert status == 2 and "spec being solved" in err
+    assert status == 2 and "the template spec" in err
     (tmp_path / "variants.csv").write_text("mine\n")
     status, out, err = run(["variants", TEMPLATE, "-n", 1, "-o", tmp_path], capsys)
     assert status == 2 and "--force" in err and (tmp_path / "variants.csv").read_text() == "mine\n"
@@ -386,6 +386,15 @@ def test_screening_rules_catch_what_they_name():
                                                             MAZUR["layers"][1]]), ask="forward")  # truly equal
     assert "unchanged" in broken(MAZUR, ask="updates", digits=2)  # w1+ = 0.1498 shows as w1 = 0.15
     assert "unchanged" not in broken(MAZUR, ask="updates", digits=4)
+    clipped = {"samples": [{"inputs": [1, 0], "targets": [0.3]}, {"inputs": [0, 1], "targets": [0.6]}],
+               "layers": [{"activation": "relu", "weights": [[0.8, -0.7]], "bias": 0.1},
+                          {"activation": "linear", "weights": [[0.5]]}], "learning_rate": 0.5}
+    assert symbackprop.solve(clipped).reference.initial_traces[1].outs[1] == [0.0]  # a ReLU's exact 0
+    assert broken(clipped, ask="forward") == []  # shows as 0, and is 0: no flaw
+    softmax_bias = {"inputs": [0.5, 0.2], "targets": [0, 1], "loss": "cross_entropy", "learning_rate": 0.5,
+                    "layers": [{"activation": "tanh", "weights": [[0.3, -0.4], [0.6, 0.2]]},
+                               {"activation": "softmax", "weights": [[0.5, -0.3], [0.1, 0.4]], "bias": 0.2}]}
+    assert "unchanged" not in broken(softmax_bias, ask="updates")  # its shared bias cannot move
     linear = {"inputs": [1, 2], "targets": [0.5], "layers": [{"activation": "linear", "weights": [[0.3, 0.4]]}]}
     assert "error_not_falling" in broken(dict(linear, learning_rate=0.5), ask="forward")  # 0.18 -> 0.405
     assert "error_not_falling" not in broken(dict(linear, learning_rate=0.1), ask="forward")  # -> 0.045
@@ -412,3 +421,29 @@ def test_variants_bind_every_exercise_and_every_key_into_one_pdf_each_with_ids_o
             assert "Variant v001" in pages[0] and "Variant v002" in pages[-1]
     index = json.loads((tmp_path / "variants.json").read_text())
     assert index["formats"] == ["tex", "pdf"]
+    assert run(["variants", TEMPLATE, "-n", 2, "-f", "pdf", "-o", tmp_path / "again"], capsys)[0] == 0
+    for name in ("mazur-homework-exercises.pdf", "mazur-homework-keys.pdf"):  # the same bytes again
+        assert (tmp_path / "again" / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_an_exercise_and_a_variants_sheet_render_in_a_browser(tmp_path, capsys):
+    test_browser = pytest.importorskip("test_browser")
+    if not (test_browser.MATHJAX.exists() and test_browser.CHROMIUM):
+        pytest.skip("needs chromium and libjs-mathjax")
+    assert run(["exercise", "mazur", "-o", tmp_path], capsys)[0] == 0
+    assert run(["variants", TEMPLATE, "-n", 1, "-f", "md", "-o", tmp_path], capsys)[0] == 0
+    for sheet in ("mazur-exercise.md", "mazur-homework-v001-exercise.md"):
+        report = test_browser.browse(tmp_path / f"{sheet}.html", (tmp_path / sheet).read_text(encoding="utf-8"))
+        assert report["errors"] == 0 and report["broken"] == [], report
+        assert report["typeset"] > 20
+
+
+@pytest.mark.latex
+@pytest.mark.parametrize("example", symbackprop.example_names())
+def test_the_exercise_of_every_example_compiles_and_shows_no_asked_value(tmp_path, example):
+    sheet = symbackprop.exercise(example)
+    paths = symbackprop.write_exercise(sheet, ["md", "tex", "pdf"], tmp_path)
+    assert (tmp_path / f"{sheet.name}-exercise.pdf").read_bytes().startswith(b"%PDF") and len(paths) == 5
+    for suffix in ("md", "tex"):
+        text = (tmp_path / f"{sheet.name}-exercise.{suffix}").read_text()
+        assert not [r.label for r in sheet.asked if f"{r.value:.4f}" in text]

@@ -105,9 +105,9 @@ EXACT_WORK = 30_000
 HEAD_WORK = 6_000
 #: A float run is kept where its measured drift, grown in proportion to the iterations, stays below
 #: this fraction of every value (documents show 9 digits; the JSON promises 1e-9); otherwise the whole
-#: run is redone in mpmath, up to EXACT_WORK_MOST lines (about 20 seconds).
+#: run is redone in mpmath, up to EXACT_WORK_MOST lines (about 2 seconds a run).
 DRIFT = 1e-11
-EXACT_WORK_MOST = 4_000_000
+EXACT_WORK_MOST = 1_000_000
 #: Two runs in mpmath at b and 2b bits are taken to be exact where they agree to this fraction.
 AGREEMENT = 2.0 ** -70
 
@@ -218,31 +218,27 @@ def _exact_run(loop: _Loop, iterations: int, bits: int) -> tuple[_Run, int]:
     run = loop.run(iterations, bits)
     while bits < MAX_BITS:
         finer = loop.run(iterations, 2 * bits)
-        if _difference(run, finer) <= AGREEMENT:
+        if _relative(_everything(run), _everything(finer)) <= AGREEMENT:
             return finer, 2 * bits
         run, bits = finer, 2 * bits
     return run, bits
 
 
-def _values(run: _Run, iterations: int | None = None) -> list:
-    history = run.history if iterations is None else run.history[:iterations + 1]
-    return [*history, *run.first, *run.checked, *(run.final if iterations is None else ())]
+def _relative(ours, theirs) -> float:
+    """The largest difference between two sequences of values, as a fraction of the second's."""
+    return float(max((abs(x - y) / abs(y) if y else float(abs(x) > 0) for x, y in zip(ours, theirs)), default=0.0))
 
 
-def _difference(a: _Run, b: _Run, iterations: int | None = None) -> float:
-    """The largest difference between the two runs' values, as a fraction of the value."""
-    return max((abs(x - y) / abs(y) if y else float(abs(x) > 0) for x, y in
-                zip(_values(a, iterations), _values(b, iterations))), default=0.0)
+def _everything(run: _Run) -> list:
+    return [*run.history, *run.first, *run.checked, *run.final]
 
 
 def _drift(floats: _Run, exact: _Run, head: int) -> float:
-    """How far the float run is from the exact one over the first ``head`` iterations (the parameters
-    after ``head`` compared where ``head`` is the whole run)."""
-    same_end = head == len(floats.history) - 1
-    drift = _difference(floats, exact, head)
-    if same_end:
-        drift = max(drift, _difference(_Run((), (), floats.final, ()), _Run((), (), exact.final, ())))
-    return float(drift)
+    """How far the float run is from the exact one, which ran its first ``head`` iterations (the final
+    parameters compared too where that is the whole run)."""
+    drift = _relative([*floats.history[:head + 1], *floats.first, *floats.checked],
+                      [*exact.history, *exact.first, *exact.checked])
+    return max(drift, _relative(floats.final, exact.final)) if head == len(floats.history) - 1 else drift
 
 
 def _training(run: _Run, iterations: int, bits: int, notes: tuple = ()) -> Training:

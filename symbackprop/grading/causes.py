@@ -166,7 +166,7 @@ def _updated_path_weights(record, form):
 
 #: Rewrites of the worked solution, in the order they are tried; _rewrites() adds those that depend
 #: on the network: its loss's, its closed forms', one per output.
-REWRITES: list[tuple[str, Callable]] = [
+REWRITES: list[Cause] = [
     ("activation derivative left out", _slopes_to(1)),
     ("net input used where the output belongs", _net_for_out),
     ("update added instead of subtracted", _update(+1, with_rate=True)),
@@ -180,7 +180,7 @@ REWRITES: list[tuple[str, Callable]] = [
 #: The mistakes a student may make in one layer and not in another
 LAYER_MISTAKES = ("activation derivative left out", "net input used where the output belongs",
                   "out used in place of the activation's derivative (out for out(1 - out))")
-SQUARED_LOSS_REWRITES: list[tuple[str, Callable]] = [
+SQUARED_LOSS_REWRITES: list[Cause] = [
     (SIGN_FLIPPED, _scaled(("grad_out_output",), -1)),
     ("the 1/2 of the squared error dropped", _scaled(("grad_out_output", "term", "error"), 2)),
     ("a 1/2 added to the squared error (or its 2 dropped)",
@@ -190,7 +190,7 @@ LOG_SIGN = ("the logarithm's derivative with its sign flipped (+t/out where -t/o
             _scaled(("grad_out_output",), -1))
 OWN_OUTPUT_ONLY = ("the softmax Jacobian's off-diagonal terms left out (only d out_j / d net_j kept)",
                    _own_output_only)
-LOGARITHM_MISTAKES: list[tuple[str, Callable]] = [
+LOGARITHM_MISTAKES: list[Cause] = [
     ("-t where -t/a belongs (the logarithm's derivative 1/a left out)", _without_division_by_out),
     ("log base 10 used where the natural logarithm belongs", _scaled(("term", "error", "grad_out_output"),
                                                                      1 / sp.log(10))),
@@ -203,13 +203,12 @@ ONE_OUTPUT = "a hidden neuron's error summed over one output only"
 UPDATED_WEIGHTS = "hidden deltas computed from already-updated weights"
 
 
-def rewrites(solution: Solution) -> list[tuple[str, Callable]]:
+def rewrites(solution: Solution) -> list[Cause]:
     """The rewrites this network's mistakes can take; then the slope mistakes made in one hidden
     layer only (a student who gets the output layer right); then "summed over one output only" for
     each term m of a hidden neuron's error: as many as the widest layer has neurons."""
     network, spec = solution.network, solution.spec
-    by_loss = [LOG_SIGN] if network.loss.logarithmic else SQUARED_LOSS_REWRITES
-    by_loss += LOGARITHM_MISTAKES if network.loss.logarithmic else []
+    by_loss = [LOG_SIGN, *LOGARITHM_MISTAKES] if network.loss.logarithmic else list(SQUARED_LOSS_REWRITES)
     by_loss += [WITHOUT_NEGATIVE_CLASS] if spec.loss == "binary_cross_entropy" else []
     by_loss += [(SUMMED, _summed(len(spec.samples)))] if spec.reduction == "mean" and len(spec.samples) > 1 else []
     softmax = [] if network.activation(network.depth)[0].elementwise else [OWN_OUTPUT_ONLY] + [

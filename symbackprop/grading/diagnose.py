@@ -132,7 +132,7 @@ class _Diagnoser:
         of those is exact, those upstream. True too if a rewrite was beyond the budget."""
         fits, untried = [], False
         for closeness, index in self._order(target):
-            if closeness == UPSTREAM and any(f.exact for f in fits):
+            if closeness == UPSTREAM and any(f.exact and not f.contradicted for f in fits):
                 break
             if not self._replay(index):
                 untried = True

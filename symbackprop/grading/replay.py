@@ -11,7 +11,7 @@ calculator writes 1.13 / 3.18.
 
 The result is a :class:`Table`: each record's candidate values, each with the student's numbers it
 was made from (``depends``, a bit per answered record). It is built once per sheet, and once per
-mistake diagnosis.py tries (``rewrite``), and depends on nothing but the sheet: judge.py decides
+mistake diagnose.py tries (``rewrite``), and depends on nothing but the sheet: judge.py decides
 what is right, and which wrong answer a value follows from.
 
 The paths are compiled once per solution by the one evaluator (engine/evaluate.py, arithmetic

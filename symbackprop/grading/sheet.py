@@ -2,7 +2,7 @@
 LaTeX write-up; and what the sheet declares about itself (naming.py matches the labels).
 
 Numbers are kept as the text the student wrote ("0.3590"), because the digits written decide the
-tolerance (grades.py). A sheet may declare its sign convention of δ and its own names for our
+tolerance (judge.py). A sheet may declare its sign convention of δ and its own names for our
 labels: in a mapping file, under the keys ``delta`` and ``aliases``; in a write-up, in a YAML front
 matter block (``---`` lines) at its top, as Obsidian and Jekyll write it.
 """
@@ -119,7 +119,7 @@ def number_text(text: str) -> str | None:
 
     Accepts a Unicode minus, a leading "+", wrappers such as \\text{...} or braces, trailing
     punctuation, and LaTeX's ``3.51 \\times 10^{-5}``; None if it is not a number. Any size is a
-    number (grades.py compares as written), up to the exponents Python's decimal can hold (10^±10^18).
+    number (judge.py compares as written), up to the exponents Python's decimal can hold (10^±10^18).
     """
     if "\\" in text:
         text = _WRAPPER.sub(r"\1", text)

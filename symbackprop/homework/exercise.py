@@ -20,7 +20,7 @@ from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from ..model.spec import example_names
 from ..present.figures import network_figure
 from ..present.output import compile_pdf, refuse_replacing, write_files
-from ..present.rendering import FORMATS, _environment
+from ..present.rendering import FORMATS, _environment, render_template
 from ..present.view import ViewBuilder
 from ..engine.steps import partial
 from ..solution import Solution, solve
@@ -29,7 +29,7 @@ from .asking import ASKS, DEFAULT_ASK, asked_records
 DEFAULT_DIGITS = 4  # decimals a sheet asks for, as most textbooks round
 EXERCISE_FORMATS = ("md", "tex", "pdf")
 SUFFIXES = {"exercise": "-exercise", "answers": "-answers.yaml"}
-_MARK = "symbackprop: {what} written by symbackprop {command}, which replaces it when run again"
+MARK = "symbackprop: {what} written by symbackprop {command}, which replaces it when run again"
 HEADERS = {
     "md": "<!-- {mark} -->\n",
     "tex": "% {mark}\n\\ifdefined\\pdfinfo\\pdfinfo{{/Creator (symbackprop)}}\\fi\n",
@@ -75,13 +75,19 @@ class Exercise:
         if fmt not in ("md", "tex"):
             raise SpecError(f"format: an exercise is md, tex or pdf, found {fmt!r}")
         environment = _environment(fmt, None)
-        header = HEADERS[fmt].format(mark=_MARK.format(what="an exercise", command=self.command))
-        return header + environment.get_template(f"exercise.{fmt}.j2").render(self.view)
+        header = HEADERS[fmt].format(mark=MARK.format(what="an exercise", command=self.command))
+        return header + render_template(environment, f"exercise.{fmt}.j2", self.view)
+
+    def render_html(self, picture: str, cells: list[str], seed: int | None) -> str:
+        """The sheet as a quiz platform's HTML: ``picture`` the address of the network's SVG, ``cells``
+        the answer column (Cloze gaps, or empty), ``seed`` the variant's, printed beside its title."""
+        view = dict(self.view, seed=seed, picture=picture, gaps=list(zip(self.view["blanks"], cells)))
+        return render_template(_environment("html", None), "exercise.html.j2", view)
 
     def answers_template(self, spec_path: str | None) -> str:
         """NAME-answers.yaml: the header check reads back (the spec, relative to this file, and the
         variant), then every asked label with an empty value."""
-        lines = [HEADERS["yaml"].format(mark=_MARK.format(what="an answers template", command=self.command)).rstrip(),
+        lines = [HEADERS["yaml"].format(mark=MARK.format(what="an answers template", command=self.command)).rstrip(),
                  f"# Fill in each value with {self.digits} decimals, a point as the decimal separator.",
                  f"spec: {json.dumps(spec_path)}", f"variant: {json.dumps(self.variant)}",
                  f"digits: {self.digits}", "answers:"]
@@ -104,8 +110,8 @@ class Exercise:
 
     def picture(self) -> str:
         """The network's SVG, the same file the worked solution's Markdown shows."""
-        svg = _environment("svg", None).get_template("network.svg.j2").render(
-            {"fig": self.view["figure"], "title": "The network", "highlighted": False})
+        svg = render_template(_environment("svg", None), "network.svg.j2",
+                              {"fig": self.view["figure"], "title": "The network", "highlighted": False})
         return FORMATS["md"].header + svg
 
 
@@ -117,8 +123,7 @@ def exercise(source, *, ask: str | list[str] = DEFAULT_ASK, digits: int = DEFAUL
                         f"{PRECISION_RANGE.stop - 1}, found {digits!r}")
     solution = source if isinstance(source, Solution) else solve(source, **overrides)
     asked = tuple(asked_records(solution, ask))
-    named = ask if isinstance(ask, str) and ask in ASKS else ",".join(ask) if not isinstance(ask, str) else ask
-    return Exercise(solution, asked, digits, named, variant)
+    return Exercise(solution, asked, digits, ask if isinstance(ask, str) else ",".join(ask), variant)
 
 
 def spec_reference(solution: Solution, folder: Path) -> str | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import html
 
-from ..present.rendering import _environment
 from ..present.view import ViewBuilder
 from ..model.defaults import DEFAULT_PRECISION
 from .tolerances import answers, plain
@@ -45,9 +44,7 @@ def cdata(text: str) -> str:
 def question(variant) -> str:
     """One variant as a Cloze question, its id and seed in its name, idnumber and text."""
     sheet = variant.sheet
-    view = dict(sheet.view, seed=variant.seed,
-                gaps=list(zip(sheet.view["blanks"], gaps(sheet))), picture=f"@@PLUGINFILE@@/{sheet.view['figure_name']}")
-    text = _environment("html", None).get_template("exercise.html.j2").render(view)
+    text = sheet.render_html(f"@@PLUGINFILE@@/{sheet.view['figure_name']}", gaps(sheet), variant.seed)
     picture = base64.b64encode(sheet.picture().encode("utf-8")).decode("ascii")
     name = html.escape(f"{sheet.name} (seed {variant.seed})")
     return (f'<question type="cloze">\n<name><text>{name}</text></name>\n'

@@ -2,7 +2,8 @@
 
 Each variant's document is compiled on its own, then the PDFs are bound into one with pdfpages,
 each page stamped with its variant's id in its top corner, so that a loose page can be matched to its
-key. The bound PDF carries symbackprop's mark (its Creator), like every PDF it writes.
+key. The bound PDF carries symbackprop's mark (its Creator), like every PDF it writes, and is the
+same bytes every time (no date from the clock), as every file of a set of variants is.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ def bind(documents: list[tuple[str, str]]) -> bytes:
     files, parts = {}, []
     for i, (variant, tex) in enumerate(documents):
         name = f"part{i:04d}.pdf"
-        files[name] = compile_pdf(tex)
+        files[name] = compile_pdf(tex, reproducible=True)
         parts.append(f"\\renewcommand{{\\variantid}}{{Variant {variant}}}\n"
                      f"\\includepdf[pages=-, picturecommand={{\\stamp}}]{{{name}}}")
-    return compile_pdf(_BINDER.replace("PARTS", "\n".join(parts)), files)
+    return compile_pdf(_BINDER.replace("PARTS", "\n".join(parts)), files, reproducible=True)

@@ -14,7 +14,6 @@ import html
 import io
 import zipfile
 
-from ..present.rendering import _environment
 from .tolerances import answers, plain
 
 QTI = "http://www.imsglobal.org/xsd/ims_qtiasiv1p2"
@@ -51,8 +50,7 @@ def numerical(ident: str, label: str, digits: int, low: str, high: str) -> str:
 def assessment(variant, ident: str, picture: str) -> str:
     """One variant's quiz: its exercise, then a numerical question per asked quantity."""
     sheet = variant.sheet
-    view = dict(sheet.view, seed=variant.seed, picture=picture, gaps=[(label, "") for label in sheet.view["blanks"]])
-    text = _environment("html", None).get_template("exercise.html.j2").render(view)
+    text = sheet.render_html(picture, [""] * len(sheet.asked), variant.seed)
     items = [_item(f"{ident}_text", f"{sheet.name}: the exercise", "text_only_question", text)]
     precise = sheet.digits + 6
     for n, (r, tol) in enumerate(answers(sheet), start=1):

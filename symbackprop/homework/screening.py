@@ -54,8 +54,9 @@ def _saturated(c: Candidate) -> bool:
 
 
 def _few_digits(c: Candidate) -> bool:
+    """An exact 0 (a ReLU's output below its kink, and its delta) is no flaw: it is what it is."""
     smallest = 10.0 ** (SIGNIFICANT_DIGITS - 1 - c.digits)  # 0.0010 at 4 decimals: two digits, "10"
-    return any(abs(round(r.value, c.digits)) < smallest for r in c.asked)
+    return any(abs(round(r.value, c.digits)) < smallest for r in c.asked if r.value != 0)
 
 
 def _equal_values(c: Candidate) -> bool:
@@ -70,9 +71,15 @@ def _equal_values(c: Candidate) -> bool:
 
 
 def _unchanged(c: Candidate) -> bool:
+    """A parameter that cannot move (a softmax layer's shared bias: its deltas sum to 0) is no flaw."""
     initial = {(p.quantity.layer, p.quantity.to, p.quantity.source): p.value for p in c.solution.network.parameters}
-    return any(round(r.value, c.digits) == round(initial[(r.layer, r.to, r.source)], c.digits)
-               for r in c.asked if r.quantity == "updated")
+    for r in c.asked:
+        if r.quantity == "updated":
+            before = initial[(r.layer, r.to, r.source)]
+            moved = not math.isclose(r.value, before, rel_tol=1e-12, abs_tol=1e-12)
+            if moved and round(r.value, c.digits) == round(before, c.digits):
+                return True
+    return False
 
 
 def _error_not_falling(c: Candidate) -> bool:
@@ -94,9 +101,10 @@ RULES: dict[str, tuple[str, Callable[[Candidate], bool]]] = {
     "saturated": (f"a sigmoid neuron with |net| > {SATURATION['sigmoid']:g} or a tanh neuron with "
                   f"|net| > {SATURATION['tanh']:g} (a derivative near 0)", _saturated),
     "few_digits": (f"an asked value that shows as 0 or with fewer than {SIGNIFICANT_DIGITS} significant digits "
-                   f"at the sheet's precision", _few_digits),
+                   f"at the sheet's precision (an exact 0, as a ReLU gives, is no flaw)", _few_digits),
     "equal_values": ("two asked values that differ but are equal at the sheet's precision", _equal_values),
-    "unchanged": ("an updated parameter equal to its initial value at the sheet's precision", _unchanged),
+    "unchanged": ("an updated parameter that moves but shows as its initial value at the sheet's precision",
+                  _unchanged),
     "error_not_falling": ("an error that does not fall after the first update", _error_not_falling),
     "softmax_extreme": (f"a softmax output within {SOFTMAX_MARGIN:g} of 0 or 1", _softmax_extreme),
 }

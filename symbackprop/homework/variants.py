@@ -28,15 +28,13 @@ from ..model.spec import spec_data
 from ..present.output import refuse_replacing, solution_documents, write_files
 from ..solution import solve
 from .asking import DEFAULT_ASK, asked_records
-from .exercise import DEFAULT_DIGITS, HEADERS, _MARK, Exercise
+from .exercise import DEFAULT_DIGITS, HEADERS, MARK, Exercise
 from .screening import RULES, Candidate, broken_rules, check_allowed
 
 MAX_VARIANTS = 1000  # a class's worth many times over; each costs a solve (a fraction of a second)
 MAX_ATTEMPTS = 25  # draws per variant before the template is declared too narrow for its rules
-#: md and tex: each exercise and key; json: each key; pdf: NAME-exercises.pdf and NAME-keys.pdf, all bound;
-#: moodle: NAME-moodle.xml, a Cloze question per variant; qti: NAME-qti.zip, a Canvas quiz per variant
+#: md and tex: each exercise and key; json: each key; the formats of BOUND (below): files of the whole set
 VARIANT_FORMATS = ("md", "tex", "json", "pdf", "moodle", "qti")
-BOUND = ("pdf", "moodle", "qti")  # formats of the whole set, not of each variant
 INDEX = {"json": "variants.json", "csv": "variants.csv"}
 
 
@@ -77,42 +75,25 @@ class VariantSet:
             spec_name = f"{v.name}.yaml"
             documents[spec_name] = spec_file(v).encode("utf-8")
             sheet = v.sheet.documents([f for f in formats if f in ("md", "tex")], spec_name)
-            loose = [f for f in formats if f not in BOUND]  # the keys' PDFs are bound, not loose
+            loose = [f for f in formats if f in ("md", "tex", "json")]  # the keys' PDFs are bound, not loose
             key = solution_documents(v.sheet.solution, loose) if loose else {}
             documents.update(sheet)
             documents.update(key)
             answers = next(name for name in sheet if name.endswith("-answers.yaml"))
             files.append({"spec": spec_name, "exercise": [n for n in sheet if "-exercise." in n],
                           "key": [n for n in key if not n.endswith(".svg")], "answers": answers})
-        if "pdf" in formats:
-            documents.update(self.paper())
-        if "moodle" in formats:
-            from .moodle import quiz
-
-            mark = _MARK.format(what="a Moodle quiz", command="variants")
-            documents[f"{self.template}-moodle.xml"] = quiz(self, mark).encode("utf-8")
-        if "qti" in formats:
-            from .qti import package
-
-            documents[f"{self.template}-qti.zip"] = package(self, _MARK.format(what="a Canvas quiz package",
-                                                                               command="variants"))
-        documents[INDEX["json"]] = self.index_json(files, formats).encode("utf-8")
+        bound = {}
+        for fmt in formats:
+            bound.update(BOUND[fmt](self) if fmt in BOUND else {})
+        documents.update(bound)
+        documents[INDEX["json"]] = self.index_json(files, formats, list(bound)).encode("utf-8")
         documents[INDEX["csv"]] = self.index_csv(files).encode("utf-8")
         return documents
 
-    def paper(self) -> dict[str, bytes]:
-        """NAME-exercises.pdf and NAME-keys.pdf: every variant's sheet, and its key, in one PDF each."""
-        from .paper import bind
-
-        sheets = [(v.id, v.sheet.render("tex")) for v in self.variants]
-        keys = [(v.id, solution_documents(v.sheet.solution, ["tex"])[f"{v.name}.tex"].decode("utf-8"))
-                for v in self.variants]
-        return {f"{self.template}-exercises.pdf": bind(sheets), f"{self.template}-keys.pdf": bind(keys)}
-
-    def index_json(self, files: list[dict], formats: list[str]) -> str:
+    def index_json(self, files: list[dict], formats: list[str], bound: list[str]) -> str:
         index = {
             "schema": "symbackprop-variants/1", "template": self.template, "seed": self.seed,
-            "count": len(self.variants), "digits": self.digits, "ask": self.ask, "formats": formats,
+            "count": len(self.variants), "digits": self.digits, "ask": self.ask, "formats": formats, "set": bound,
             "allowed": list(self.allowed), "rules": {name: words for name, (words, _) in RULES.items()},
             "rejected": self.rejected(),
             "variants": [{"variant": v.id, "seed": v.seed, "attempts": v.attempts, "rejected": v.rejected,
@@ -204,7 +185,7 @@ def _variant(template: dict, name: str, vid: str, index: int, seed: int, ask, di
 
 def spec_file(variant: Variant) -> str:
     """A variant's concrete spec as YAML, marked as written by symbackprop."""
-    header = HEADERS["yaml"].format(mark=_MARK.format(what="a variant's spec", command="variants"))
+    header = HEADERS["yaml"].format(mark=MARK.format(what="a variant's spec", command="variants"))
     return header + yaml.safe_dump(variant.data, sort_keys=False, allow_unicode=True, default_flow_style=None)
 
 
@@ -228,3 +209,30 @@ def _formats(formats) -> list[str]:
 
 
 
+
+
+def _paper(made: VariantSet) -> dict[str, bytes]:
+    """NAME-exercises.pdf and NAME-keys.pdf: every variant's sheet, and its key, in one PDF each."""
+    from .paper import bind
+
+    sheets = [(v.id, v.sheet.render("tex")) for v in made.variants]
+    keys = [(v.id, solution_documents(v.sheet.solution, ["tex"])[f"{v.name}.tex"].decode("utf-8"))
+            for v in made.variants]
+    return {f"{made.template}-exercises.pdf": bind(sheets), f"{made.template}-keys.pdf": bind(keys)}
+
+
+def _moodle(made: VariantSet) -> dict[str, bytes]:
+    from .moodle import quiz
+
+    mark = MARK.format(what="a Moodle quiz", command="variants")
+    return {f"{made.template}-moodle.xml": quiz(made, mark).encode("utf-8")}
+
+
+def _qti(made: VariantSet) -> dict[str, bytes]:
+    from .qti import package
+
+    return {f"{made.template}-qti.zip": package(made, MARK.format(what="a Canvas quiz package", command="variants"))}
+
+
+#: the formats whose files hold the whole set, each with what makes them (imported only when asked)
+BOUND: dict[str, Callable[[VariantSet], dict[str, bytes]]] = {"pdf": _paper, "moodle": _moodle, "qti": _qti}

@@ -1,16 +1,17 @@
 """User text (a file name, a sheet's label, a value quoted in an error) made inert for where it goes:
 a terminal, a CSV cell, Markdown, JSON. A hostile sheet must not set the terminal's title, clear the
 screen, run a spreadsheet formula or add HTML to a rendered report. LaTeX has printing.escape_latex.
+Only the standard library: the command line's error line uses it without loading SymPy.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import re
 import unicodedata
 
-from .rendering import escape_markdown
-
+_ANGLES = str.maketrans({"<": "&lt;", ">": "&gt;"})
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|$~])")
 #: A CSV cell beginning with one of these is a formula to a spreadsheet (OWASP's list, fullwidth too)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -48,10 +49,17 @@ def csv_cell(value):
     return "'" + text if text.lstrip().startswith(FORMULA_START) else text
 
 
+def escape_markdown(text: str) -> str:
+    """Literal text in Markdown (a title through the templates, a label in a report): "<" and ">"
+    as entities, so no tag opens even in a renderer that keeps raw HTML and does not honour a
+    backslash before "<" (Python-Markdown); Markdown's own specials backslash-escaped. An "&" stays:
+    an entity only ever makes text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).translate(_ANGLES)
+
+
 def markdown_text(text: str) -> str:
-    """Literal text in Markdown: printable, HTML's specials as entities (a renderer that keeps raw
-    HTML, or does not honour a backslash before "<", still shows text), Markdown's own escaped."""
-    return escape_markdown(html.escape(printable(text), quote=False))
+    """User text in a Markdown report: printable (escaping a terminal's controls too), then literal."""
+    return escape_markdown(printable(text))
 
 
 def json_text(data) -> str:

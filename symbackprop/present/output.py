@@ -147,12 +147,14 @@ def write_files(folder: Path, documents: dict[str, bytes]) -> list[Path]:
             temporary.unlink(missing_ok=True)
 
 
-def compile_pdf(tex: str, files: dict[str, bytes] | None = None) -> bytes:
+def compile_pdf(tex: str, files: dict[str, bytes] | None = None, reproducible: bool = False) -> bytes:
     """Run pdflatex (no shell escape, non-interactive) on ``tex`` in a scratch folder; return the PDF.
 
     The source gets a fixed name there, so no user-chosen name can look like a pdflatex option;
-    ``files`` are put beside it (the PDFs a bound set of exercises includes).
+    ``files`` are put beside it (the PDFs a bound set of exercises includes). ``reproducible``: the
+    same bytes every time (pdfTeX's dates and ID from SOURCE_DATE_EPOCH = 0, not the clock).
     """
+    fixed = {"SOURCE_DATE_EPOCH": "0", "FORCE_SOURCE_DATE": "1"} if reproducible else {}
     pdflatex = shutil.which("pdflatex")
     if pdflatex is None:
         raise ToolMissingError(f"pdf: pdflatex was not found; {INSTALL_HINT}")
@@ -164,7 +166,7 @@ def compile_pdf(tex: str, files: dict[str, bytes] | None = None) -> bytes:
         command = [pdflatex, "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", source.name]
         try:
             subprocess.run(command, cwd=scratch, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, timeout=LATEX_TIMEOUT, check=False)
+                           stderr=subprocess.DEVNULL, timeout=LATEX_TIMEOUT, check=False, env={**os.environ, **fixed})
         except subprocess.TimeoutExpired:
             raise LatexError(f"pdf: pdflatex did not finish within {LATEX_TIMEOUT} s") from None
         pdf = source.with_suffix(".pdf")

@@ -11,7 +11,6 @@ import base64
 import html
 import json
 import os
-import re
 from dataclasses import dataclass, replace
 from functools import cached_property
 from importlib import resources
@@ -23,6 +22,7 @@ from ..engine.derive import Derivation
 from ..model.defaults import DEFAULT_PRECISION, PRECISION_RANGE
 from ..errors import SpecError, TemplateError
 from ..model.notation import Labels
+from .escaping import escape_markdown
 from .printing import escape_latex, markdown_math
 from .view import ViewBuilder
 
@@ -50,14 +50,7 @@ class RenderOptions:
     sample: int | None = None  # the sample worked in full when there are several (None: as detail says)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
-
-
-def escape_markdown(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
-CACHE_TAG = "bounded-2"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
+CACHE_TAG = "bounded-3"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
 
 
 def _bytecode_cache():
