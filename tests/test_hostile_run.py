@@ -199,3 +199,12 @@ def test_a_template_within_the_bounds_keeps_filters_formats_and_big_numbers(tmp_
     text = symbackprop.render(_course(), "md", template_dir=tmp_path)
     assert text.splitlines()[1] == ("1000.0 GB 3.142       ok a-b 37037036703703703670 "
                                     "1267650600228229401496703205376 " + "-" * 20)
+
+
+def test_the_bounded_environment_renders_through_jinjas_own_render_too():
+    """Exercise sheets render with Template.render, which joins with Environment.concat: the
+    sandbox's join of ``~`` once took that name, and every such document came out empty."""
+    from symbackprop.present.rendering import _environment
+
+    template = _environment("md", None).from_string("a{{ 1 }}b{{ 'x' ~ 2 }}{% for i in [3, 4] %}{{ i }}{% endfor %}")
+    assert template.render() == "a1bx234"

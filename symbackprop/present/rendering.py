@@ -50,7 +50,7 @@ class RenderOptions:
     sample: int | None = None  # the sample worked in full when there are several (None: as detail says)
 
 
-CACHE_TAG = "bounded-2"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
+CACHE_TAG = "bounded-3"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
 
 
 def _bytecode_cache():

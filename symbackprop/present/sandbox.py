@@ -74,7 +74,7 @@ class _Generator(CodeGenerator):
     """Compiles ``~`` to a measured join, and every ``for`` loop's iterable to a counted one."""
 
     def visit_Concat(self, node: nodes.Concat, frame) -> None:
-        self.write("environment.concat((")
+        self.write("environment.joined((")
         for part in node.nodes:
             self.visit(part, frame)
             self.write(", ")
@@ -133,7 +133,7 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
             self.charge()
             yield item
 
-    def concat(self, parts) -> str:
+    def joined(self, parts) -> str:
         if sum(self.bounded(*parts)) > MAX_CHARS:
             raise _too_large()
         return "".join(map(str, parts))
