@@ -7,7 +7,7 @@ import math
 
 import mpmath
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import symbackprop
@@ -17,9 +17,9 @@ import exact_reference as ref
 
 
 def _close(ours: float, truth) -> bool:
-    """1e-9 relative (an exact zero: below what a float can hold)."""
-    truth = float(truth)
-    return abs(ours - truth) <= 1e-9 * abs(truth) or (ours == 0.0 and abs(truth) < 1e-300)
+    """1e-9 relative; 1e-60 absolute is mpmath.diff's own noise at 80 digits (at a ReLU's kink, where
+    the convention relu'(0) = 0 gives an exact 0, its symmetric difference leaves 1e-86)."""
+    return abs(ours - float(truth)) <= 1e-9 * abs(float(truth)) + 1e-60
 
 
 def _json(spec: dict) -> dict:
@@ -39,7 +39,7 @@ def assert_exact(spec: dict) -> dict:
         for ours, truth in zip(document["history"], history, strict=True):
             assert _close(ours, truth), (document["history"], [float(h) for h in history])
         for p, g, u, f in zip(document["parameters"], gradient, first, final, strict=True):
-            assert _close(p["gradient"], g) or abs(p["gradient"] - float(g)) < 1e-60, (p["label"], p["gradient"], g)
+            assert _close(p["gradient"], g), (p["label"], p["gradient"], g)
             assert _close(p["updated"], u) and _close(p["final"], f), (p, u, f)
         for s, (sample, spec_sample) in enumerate(zip(document["samples"], solution_spec.samples)):
             nets, outs = ref.forward(solution_spec, flat, spec_sample.inputs)
@@ -47,8 +47,7 @@ def assert_exact(spec: dict) -> dict:
                 for j, neuron in enumerate(layer["neurons"], start=1):
                     assert _close(neuron["net"], nets[l - 1][j - 1]) and _close(neuron["out"], outs[l - 1][j - 1])
                     truth = ref.delta(solution_spec, flat, spec_sample, l, j)
-                    assert _close(neuron["delta"], truth) or abs(neuron["delta"] - float(truth)) < 1e-60, \
-                        (s, l, j, neuron["delta"], truth)
+                    assert _close(neuron["delta"], truth), (s, l, j, neuron["delta"], truth)
     return document
 
 
@@ -150,9 +149,12 @@ def saturated_networks(draw):
 @given(saturated_networks())
 def test_saturated_random_networks_export_exact_values(spec):
     try:
-        symbackprop.solve(spec)
+        solution = symbackprop.solve(spec)
     except symbackprop.SpecError as error:  # an output exactly 0 or 1 even in exact arithmetic: said plainly
         assert "logarithm of 0" in str(error) or "diverged" in str(error)
         return
+    # at a ReLU's kink the derivative is a convention (relu'(0) = 0), which numerical differentiation
+    # cannot know; test_reliability.py checks kinks against exact oracles
+    assume(not any(n.at_kink for f in solution.derivation.forward for n in f.neurons))
     assert_exact(spec)
     assert math.isfinite(_json(spec)["history"][-1])

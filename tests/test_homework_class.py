@@ -165,3 +165,26 @@ def test_hostile_responses_are_rows_or_one_line(a_class, tmp_path, capsys):
     before = responses.read_bytes()
     assert main(["check", index, "--moodle-responses", str(responses), "--gradebook", str(responses)]) == 2
     assert responses.read_bytes() == before and "symbackprop: error: gradebook:" in capsys.readouterr().err
+
+
+def test_a_real_moodle_download_is_regraded(tmp_path, capsys):
+    """tests/homework/moodle-5.0-responses.csv is the Responses download of a real Moodle 5.0 (the
+    harness in shared/tools/moodle-harness) for the Moodle XML of `variants mazur-template.yaml -n 4
+    --seed 11`: per variant one correct attempt, one with a planted mistake and the values after it
+    worked from it, one with three gaps blank. Moodle upper-cases the question's bold title, variant
+    id included (VARIANT V001)."""
+    assert main(["variants", str(TEMPLATE), "-n", "4", "--seed", "11", "-f", "md,moodle", "-o", str(tmp_path)]) == 0
+    capsys.readouterr()
+    download = Path(__file__).parent / "homework" / "moodle-5.0-responses.csv"
+    assert main(["check", str(tmp_path / "variants.json"), "--moodle-responses", str(download), "--format", "json"]) == 1
+    rows = yaml.safe_load(capsys.readouterr().out)
+    assert [r["variant"] for r in rows] == [f"v00{n}" for n in (1, 2, 3, 4) for _ in range(3)]
+    planted = {1: CAUSES["sign"], 4: CAUSES["sign"], 7: CAUSES["transpose"], 10: CAUSES["updated_hidden"]}
+    for n, r in enumerate(rows):
+        assert r["error"] == ""
+        if n % 3 == 0:  # all correct: Moodle's 10.00 of 10
+            assert (r["wrong"], r["unanswered"], r["score"], r["moodle"]) == (0, 0, 100.0, "100.0")
+        elif n % 3 == 1:
+            assert r["diagnosis"] == planted[n] and r["wrong"] >= 1
+        else:  # three blanks cost three points, as in Moodle
+            assert (r["wrong"], r["unanswered"], r["moodle"]) == (0, 3, "87.0") and r["score"] == pytest.approx(87.0, abs=0.1)

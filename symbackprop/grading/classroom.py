@@ -93,11 +93,12 @@ def is_gradebook(path: Path) -> bool:
     return _JSON_MARK.match(head.lstrip()) is not None
 
 
-def row(sheet: str, result: CheckResult, score: str) -> Row:
+def row(sheet: str, result: CheckResult, score: str, asked: bool = False) -> Row:
     """One gradebook row. The score is the share of graded answers (known labels) that earn the
-    point under the ``score`` rule, in percent; unanswered quantities do not lower it."""
+    point under the ``score`` rule, in percent; unanswered quantities do not lower it, unless the
+    sheet was ``asked`` them (an answers template, a Moodle quiz: a blank costs its point)."""
     s = result.summary
-    graded = sum(s[k] for k in ("correct", "rounding", "consequential", "wrong"))
+    graded = sum(s[k] for k in ("correct", "rounding", "consequential", "wrong", *(("missing",) if asked else ())))
     first = result.first_wrong
     return Row({"sheet": sheet, "correct": s["correct"], "rounding": s["rounding"],
                 "consequential": s["consequential"], "wrong": s["wrong"], "unknown": s["unknown"],

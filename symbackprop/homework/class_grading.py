@@ -100,7 +100,7 @@ def _graded(index: VariantIndex, sheet: Path, graders: dict, score: str, options
         variant, spec = _variant_of(index, sheet)
         if variant not in graders:
             graders[variant] = Grader(solve(spec))
-        found = row(str(sheet), graders[variant].check(sheet, **options), score)
+        found = row(str(sheet), graders[variant].check(sheet, **options), score, asked=True)
     except SymbackpropError as exc:
         found = failed_row(str(sheet), str(exc), exc.exit_status)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on this sheet: its row says so, the run goes on
@@ -150,7 +150,7 @@ def grade_responses(index: VariantIndex, path: str | Path, score: str = "ecf", p
             answers = _attempt_answers(index, variant, attempt)
             if variant not in graders:
                 graders[variant] = Grader(solve(index.specs[variant]))
-            found = row(name, graders[variant].check(answers, **options), score)
+            found = row(name, graders[variant].check(answers, **options), score, asked=True)
         except SymbackpropError as exc:
             found = failed_row(name, str(exc), exc.exit_status)
         found["variant"], found["moodle"] = variant, _moodle_percent(attempt.get(grade_column or "", ""), grade_column)
@@ -179,7 +179,8 @@ def _attempts(path: Path) -> tuple[list[dict], str | None]:
 
 def _attempt_variant(index: VariantIndex, attempt: dict) -> str:
     text = " ".join(v or "" for k, v in attempt.items() if k and re.fullmatch(r"Question \d+", k))
-    found = [v for v in index.specs if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text)]
+    # Moodle's plain text upper-cases what the question sets in bold (VARIANT V001)
+    found = [v for v in index.specs if re.search(rf"(?<![\w-]){re.escape(v)}(?![\w-])", text, re.IGNORECASE)]
     if len(found) != 1:
         raise SpecError(f"question: {'no' if not found else 'more than one'} variant of {index.path.name} "
                         f"named in the question's text")
