@@ -18,9 +18,9 @@ from typing import Callable
 
 import mpmath
 
-from ..errors import DivergenceError
+from ..errors import DivergenceError, SpecError
 from .derive import Derivation
-from .evaluate import CODE, CODE_NAMESPACE, PRECISE_CODE_NAMESPACE, evaluate_form
+from .evaluate import BOUNDS, CODE, CODE_NAMESPACE, PRECISE_CODE_NAMESPACE, evaluate_form
 from .network import SymbolicNetwork
 from .steps import Values
 
@@ -45,7 +45,6 @@ class Training:
     history: tuple[float, ...]  # total error before training and after each iteration
     exact: int  # how many iterations ran in mpmath (the rest, if any, in floats whose drift was measured)
     bits: int  # the working precision of those iterations
-    notes: tuple[str, ...] = ()  # what a reader should know about the precision of the history
 
 
 class _Program:
@@ -103,9 +102,9 @@ PROGRESS_EVERY = 1000
 #: run in mpmath to measure how far the floats drift.
 EXACT_WORK = 30_000
 HEAD_WORK = 6_000
-#: A float run is kept where its measured drift, grown in proportion to the iterations, stays below
-#: this fraction of every value (documents show 9 digits; the JSON promises 1e-9); otherwise the whole
-#: run is redone in mpmath, up to EXACT_WORK_MOST lines (about 2 seconds a run).
+#: A float run is kept where every witness of _float_run stays below this fraction of every value
+#: (documents show 9 digits; the JSON promises 1e-9); otherwise the whole run is redone in mpmath, up
+#: to EXACT_WORK_MOST lines (about 2 seconds a run), and beyond that refused.
 DRIFT = 1e-11
 EXACT_WORK_MOST = 1_000_000
 #: Two runs in mpmath at b and 2b bits are taken to be exact where they agree to this fraction.
@@ -152,16 +151,18 @@ class _Loop:
             self.error = total.compile([derivation.error.lhs])
             self.lines += len(total.lines)
         self.data = [_data_values(network, b) for b in batches]
+        self.start = [p.value for p in network.parameters]
         self.all_data = _data_values(network, everything)
 
-    def run(self, iterations: int, bits: int | None = None, progress: Callable | None = None) -> _Run:
-        """In floats, or with ``bits`` in mpmath."""
+    def run(self, iterations: int, bits: int | None = None, progress: Callable | None = None,
+            start: list | None = None) -> _Run:
+        """In floats, or with ``bits`` in mpmath; from the spec's parameters, or from ``start``."""
         kind = "float" if bits is None else "exact"
         number = float if bits is None else mpmath.mpf
         step, error = self.step[kind], self.error and self.error[kind]
         data = [[number(v) for v in d] for d in self.data]
         all_data = [number(v) for v in self.all_data]
-        state = [number(p.value) for p in self.network.parameters]
+        state = [number(v) for v in (self.start if start is None else start)]
         history, first, checked = [], None, None
         with mpmath.workprec(bits) if bits else nullcontext():
             for iteration in range(1, iterations + 1):
@@ -183,7 +184,8 @@ class _Loop:
 def train(network: SymbolicNetwork, derivation: Derivation, progress: Callable | None = None) -> Training:
     """``progress(done, total)`` is called every PROGRESS_EVERY iterations and at the end of a long
     run. Every value is exact to a float's precision: a short run goes in mpmath throughout; a long
-    one in floats, kept only where their drift from an exact run of the first iterations is small."""
+    one in floats, kept only where three witnesses say floats hold it (_float_doubts), else redone in
+    mpmath, or, beyond what that may cost, refused in one line."""
     loop, iterations = _Loop(network, derivation), network.spec.iterations
     try:
         if loop.lines * iterations <= EXACT_WORK:
@@ -191,33 +193,69 @@ def train(network: SymbolicNetwork, derivation: Derivation, progress: Callable |
             return _training(run, iterations, bits)
         head = min(iterations, max(CHECKED_ITERATIONS, HEAD_WORK // loop.lines))
         exact, bits = _exact_run(loop, head, derivation.bits)
-        try:
-            floats = loop.run(iterations, progress=progress)
-            drift = _drift(floats, exact, head)
-        except (DivergenceError, OverflowError):  # floats cannot hold what mpmath can (a log of 1 - 1.0)
-            drift = math.inf
-        if drift * iterations / head <= DRIFT:
+        floats, doubt = _float_run(network, derivation, loop, exact, head, progress)
+        if doubt is None:
             return _spliced(exact, floats, head, bits)
         if loop.lines * iterations <= EXACT_WORK_MOST:
-            run, bits = _exact_run(loop, iterations, derivation.bits)
+            run, bits = _exact_run(loop, iterations, derivation.bits, progress)
             return _training(run, iterations, bits)
-        note = (f"the error history after iteration {head} was computed in double precision, which drifts "
-                f"from exact arithmetic by about {drift:.0e} of a value per {head} iterations; later values "
-                f"may be off in their last digits")
-        return _spliced(exact, floats, head, bits, (note,))
+        raise SpecError(f"iterations: {iterations} iterations of this network cannot be computed to every digit "
+                        f"shown within the limits ({doubt}); use at most {EXACT_WORK_MOST // loop.lines} "
+                        f"iterations, which run in exact arithmetic")
     except OverflowError:
         raise DivergenceError("learning_rate: training diverged (a value overflowed); try a smaller learning "
                               "rate or fewer iterations") from None
 
 
-def _exact_run(loop: _Loop, iterations: int, bits: int) -> tuple[_Run, int]:
+#: How far the start of the second float run is moved, relatively: a few roundings' worth.
+NUDGE = 2.0 ** -50
+
+
+def _float_run(network: SymbolicNetwork, derivation: Derivation, loop: _Loop, exact: _Run, head: int,
+               progress: Callable | None) -> tuple[_Run | None, str | None]:
+    """The whole run in floats, and why it cannot be kept (None if it can). Three witnesses: its drift
+    from the exact run over the first ``head`` iterations, grown in proportion to the iterations; how
+    far a second float run, started a few roundings away, ends from it (a ReLU crossing its kink one
+    rounding later, or training that amplifies roundings); and the condition of the final error in
+    floats (an output that has nearly reached its target keeps no digits of their difference)."""
+    iterations = network.spec.iterations
+    try:
+        floats = loop.run(iterations, progress=progress)
+        nudged = loop.run(iterations, start=[v * (1 + NUDGE * (-1) ** i) for i, v in enumerate(loop.start)])
+    except (DivergenceError, OverflowError):  # floats cannot hold what mpmath can (a log of 1 - 1.0)
+        return None, "a value leaves the float range"
+    drift = _drift(floats, exact, head) * iterations / head
+    spread = _relative(_everything(nudged), _everything(floats))
+    condition = _error_condition(network, derivation, floats.final) * 2.0 ** -53
+    for witness, what in ((drift, "double precision drifts by {} of a value"),
+                          (spread, "one rounding more at the start moves the result by {} of a value"),
+                          (condition, "the final error is a difference that double precision resolves to {} "
+                                      "of its size")):
+        if not witness <= DRIFT:
+            return floats, what.format("all" if not witness < 1 else f"{witness:.0e}")
+    return floats, None
+
+
+def _error_condition(network: SymbolicNetwork, derivation: Derivation, parameters: tuple) -> float:
+    """The total error's scale over its size at ``parameters``, in floats (evaluate.BOUNDS): how many
+    times its size the rounding of the terms it is made from may move it."""
+    known = {key: (v, abs(v)) for key, v in network.given_values().items()}
+    known.update({p.symbol: (v, abs(v)) for p, v in zip(network.parameters, parameters)})
+    everything = tuple(range(1, network.sample_count + 1))
+    for step in [*derivation.forward_steps(everything), *([derivation.error] if len(everything) > 1 else [])]:
+        known.update(dict.fromkeys((step.lhs, *step.aliases), evaluate_form(step.forms[-1], BOUNDS, known)))
+    value, scale = known[derivation.error.lhs]
+    return scale / abs(value) if value else (math.inf if scale else 1.0)
+
+
+def _exact_run(loop: _Loop, iterations: int, bits: int, progress: Callable | None = None) -> tuple[_Run, int]:
     """Runs at b and 2b bits (b: the derivation's precision and 32 more), doubling until two agree:
     training can saturate a unit further, or bring an output closer to its target, than the first
     update needed bits for."""
     bits += 32
-    run = loop.run(iterations, bits)
+    run = loop.run(iterations, bits, progress)
     while bits < MAX_BITS:
-        finer = loop.run(iterations, 2 * bits)
+        finer = loop.run(iterations, 2 * bits, progress)
         if _relative(_everything(run), _everything(finer)) <= AGREEMENT:
             return finer, 2 * bits
         run, bits = finer, 2 * bits
@@ -241,17 +279,17 @@ def _drift(floats: _Run, exact: _Run, head: int) -> float:
     return max(drift, _relative(floats.final, exact.final)) if head == len(floats.history) - 1 else drift
 
 
-def _training(run: _Run, iterations: int, bits: int, notes: tuple = ()) -> Training:
+def _training(run: _Run, iterations: int, bits: int) -> Training:
     floats = [tuple(map(float, values)) for values in (run.first, run.checked, run.final, run.history)]
-    return Training(*floats, exact=iterations, bits=bits, notes=notes)
+    return Training(*floats, exact=iterations, bits=bits)
 
 
-def _spliced(exact: _Run, floats: _Run, head: int, bits: int, notes: tuple = ()) -> Training:
+def _spliced(exact: _Run, floats: _Run, head: int, bits: int) -> Training:
     """The exact run's first ``head`` iterations, then the float run's."""
     history = tuple(map(float, exact.history)) + floats.history[head + 1:]
     checked = exact.checked if head >= CHECKED_ITERATIONS else floats.checked
     return Training(tuple(map(float, exact.first)), tuple(map(float, checked)), floats.final, history,
-                    exact=head, bits=bits, notes=notes)
+                    exact=head, bits=bits)
 
 
 def _checked(value: float, iteration: int) -> float:

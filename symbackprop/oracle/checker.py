@@ -16,6 +16,9 @@ from ..errors import VerificationError
 EXACT_TOLERANCE = 2.0 ** -50
 #: ... and, each rounded to a float once at the end, to this fraction of the values themselves.
 FLOAT_ROUNDING = 2.0 ** -50
+#: ... and nothing below 2^-1060: where the normal floats end (2^-1022), floats keep ever fewer digits,
+#: and a value of 10^-310 is no teaching number; two computations of it may round it apart.
+SUBNORMAL = 2.0 ** -1060
 #: Where a side runs in floats (the training loop's later iterations): this fraction of the scale.
 TOLERANCE = 1e-10
 
@@ -41,7 +44,8 @@ class Checker:
         kept relative to the values or to ``scale`` (what they were made from), the larger."""
         difference = float(abs(ours - theirs))
         size = float(max(abs(ours), abs(theirs)))
-        tolerance = math.inf if math.isnan(tolerance) else tolerance + FLOAT_ROUNDING * size  # NaN: no estimate
+        # NaN: no estimate to judge by
+        tolerance = math.inf if math.isnan(tolerance) else tolerance + FLOAT_ROUNDING * size + SUBNORMAL
         if not difference <= tolerance:
             raise VerificationError(
                 f"internal check failed: {what} is {float(ours)!r} by the chain rule but {float(theirs)!r} by "

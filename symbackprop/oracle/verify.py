@@ -76,7 +76,6 @@ def verify(network: SymbolicNetwork, derivation: Derivation, training: Training,
     notes += against_finite_differences(check, network, derivation, witness, reference, gradients, scales,
                                          labels, exact)
     notes += _kink_notes(network, derivation, labels)
-    notes += training.notes
     if network.spec.hidden_deltas == "updated":
         notes.append("hidden-layer gradients use the updated weights above (hidden_deltas: updated); "
                      "only the numeric engine checks them")
