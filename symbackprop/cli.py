@@ -331,7 +331,7 @@ def _add_homework(commands) -> None:
     variants.add_argument("--seed", type=_whole_number, default=0, metavar="S", help="the master seed (default 0)")
     variants.add_argument("--allow", action="append", default=[], metavar="RULE",
                           help="switch a screening rule off (repeatable): relu_dead, saturated, few_digits, "
-                               "equal_values, unchanged, error_not_falling, softmax_extreme")
+                               "equal_values, unchanged, error_not_falling, softmax_extreme, diverges")
     variants.add_argument("-o", "--output", default="variants", metavar="DIR", help="output folder (default: variants)")
     variants.set_defaults(run=run_variants)
 

@@ -447,3 +447,20 @@ def test_the_exercise_of_every_example_compiles_and_shows_no_asked_value(tmp_pat
     for suffix in ("md", "tex"):
         text = (tmp_path / f"{sheet.name}-exercise.{suffix}").read_text()
         assert not [r.label for r in sheet.asked if f"{r.value:.4f}" in text]
+
+
+def test_a_draw_whose_training_diverges_is_screened_and_counted(tmp_path, capsys):
+    linear = {"inputs": [1, 2], "targets": [0.5], "iterations": 3000,
+              "layers": [{"activation": "linear", "weights": [[{"uniform": [0.1, 0.5], "decimals": 2}, 0.4]]}]}
+    spec = tmp_path / "t.json"
+    spec.write_text(json.dumps(dict(linear, learning_rate={"choice": [0.05, 5]})))  # 5 diverges, 0.05 not
+    status, out, err = run(["variants", spec, "-n", 4, "-f", "json", "-o", tmp_path / "a"], capsys)
+    assert status == 0, err
+    index = json.loads((tmp_path / "a" / "variants.json").read_text())
+    assert index["rejected"]["diverges"] > 0 and all(v["draws"]["learning_rate"] == 0.05 for v in index["variants"])
+    status, out, err = run(["variants", spec, "-n", 4, "-o", tmp_path / "b", "--allow", "diverges"], capsys)
+    one_line_error(status, err, "learning_rate", "diverged")
+    spec.write_text(json.dumps(dict(linear, learning_rate={"choice": [5, 6]})))
+    status, out, err = run(["variants", spec, "-n", 1, "-o", tmp_path / "c"], capsys)
+    one_line_error(status, err, "no draw of 25", "'diverges'")
+    assert not (tmp_path / "b").exists() and not (tmp_path / "c").exists()

@@ -95,7 +95,7 @@ def _softmax_extreme(c: Candidate) -> bool:
 
 
 #: name -> (what it rejects, the test: True when the candidate breaks the rule)
-RULES: dict[str, tuple[str, Callable[[Candidate], bool]]] = {
+RULES: dict[str, tuple[str, Callable[[Candidate], bool] | None]] = {
     "relu_dead": ("a ReLU neuron with a net input of at most 0 for every sample, or exactly 0 (its kink)",
                   _relu_dead_or_kink),
     "saturated": (f"a sigmoid neuron with |net| > {SATURATION['sigmoid']:g} or a tanh neuron with "
@@ -107,12 +107,15 @@ RULES: dict[str, tuple[str, Callable[[Candidate], bool]]] = {
                   _unchanged),
     "error_not_falling": ("an error that does not fall after the first update", _error_not_falling),
     "softmax_extreme": (f"a softmax output within {SOFTMAX_MARGIN:g} of 0 or 1", _softmax_extreme),
+    # seen while solving, before there is a candidate (variants.py): no test here
+    "diverges": ("training that overflows (the drawn learning rate over the spec's iterations)", None),
 }
+DIVERGES = "diverges"
 
 
 def broken_rules(candidate: Candidate, allowed: tuple[str, ...] = ()) -> list[str]:
     """The rules (not ``allowed``) that ``candidate`` breaks, in table order."""
-    return [name for name, (_, test) in RULES.items() if name not in allowed and test(candidate)]
+    return [name for name, (_, test) in RULES.items() if test and name not in allowed and test(candidate)]
 
 
 def check_allowed(allowed) -> tuple[str, ...]:

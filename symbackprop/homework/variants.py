@@ -22,14 +22,14 @@ from typing import Callable
 
 import yaml
 
-from ..errors import SpecError
+from ..errors import DivergenceError, SpecError
 from ..model.draws import check_draws, first_draw, realise
 from ..model.spec import spec_data
 from ..present.output import refuse_replacing, solution_documents, write_files
 from ..solution import solve
 from .asking import DEFAULT_ASK, asked_records
 from .exercise import DEFAULT_DIGITS, HEADERS, MARK, Exercise
-from .screening import RULES, Candidate, broken_rules, check_allowed
+from .screening import DIVERGES, RULES, Candidate, broken_rules, check_allowed
 
 MAX_VARIANTS = 1000  # a class's worth many times over; each costs a solve (a fraction of a second)
 MAX_ATTEMPTS = 25  # draws per variant before the template is declared too narrow for its rules
@@ -168,7 +168,13 @@ def _variant(template: dict, name: str, vid: str, index: int, seed: int, ask, di
         data, drawn = draw_spec(template, draw_seed)
         title = data.get("title") or f"Exercise: {name}"
         data = {**data, "name": f"{name}-{vid}", "title": f"{title} (variant {vid})"}
-        solution = solve(data)
+        try:
+            solution = solve(data)
+        except DivergenceError:  # screened like the rules' cases, unless --allow diverges lets it through
+            if DIVERGES in allowed:
+                raise
+            rejected[DIVERGES] = rejected.get(DIVERGES, 0) + 1
+            continue
         asked = asked_records(solution, ask)
         broken = broken_rules(Candidate(solution, asked, digits), allowed)
         if not broken:
