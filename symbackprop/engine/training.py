@@ -295,5 +295,5 @@ def _spliced(exact: _Run, floats: _Run, head: int, bits: int) -> Training:
 def _checked(value: float, iteration: int) -> float:
     if not math.isfinite(value):
         raise DivergenceError(f"learning_rate: training diverged by iteration {iteration} (the error became "
-                              f"{value}); try a smaller learning rate or fewer iterations")
+                              f"{mpmath.nstr(mpmath.mpf(value), 3)}); try a smaller learning rate or fewer iterations")
     return value

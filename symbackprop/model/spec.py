@@ -233,7 +233,7 @@ def number(value: Any, field: str) -> float:
         result = float(value)
     except OverflowError:  # a fraction beyond the float range
         result = math.inf
-    if not math.isfinite(result):
+    if not math.isfinite(result) or (result == 0 and value != 0):  # 1e-400 would silently be 0
         raise SpecError(f"{field}: expected a finite number within the float range, found {describe(written)}")
     return result
 

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 
-TARGETS = {"a": 2.0, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5, "d_softmax": 1.5, "e_class": 20.0, "e_sheet": 0.1,
+TARGETS = {"a": 1.5, "b": 1.3, "c_16": 15.0, "c_scaling": 1.5, "d_softmax": 1.5, "e_class": 20.0, "e_sheet": 0.1,
            "f_variants": 60.0}
 VARIANTS = 100
 CLASS_SIZE = 300
