@@ -227,6 +227,10 @@ CODE = Arithmetic(
 #: What CODE's source refers to: compile it with these names in its namespace, to run it in floats
 #: or (with mpf arguments, under mpmath.workprec) precisely.
 CODE_NAMESPACE = {name: function for name, function in FLOAT_FUNCTIONS.values()}
+#: The same without the saturating wrappers, a quarter faster: a training run in floats stops at the
+#: first value that leaves the float range (training.py catches the exception and runs exactly).
+RAISING_CODE_NAMESPACE = {"_pow": operator.pow, "_exp": math.exp, "_tanh": math.tanh, "_log": _log,
+                          "_softmax": _softmax_share}
 PRECISE_CODE_NAMESPACE = {name: MP_FUNCTIONS[node] for node, (name, _) in FLOAT_FUNCTIONS.items()}
 
 

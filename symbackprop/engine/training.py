@@ -20,7 +20,7 @@ import mpmath
 
 from ..errors import DivergenceError, SpecError
 from .derive import Derivation
-from .evaluate import BOUNDS, CODE, CODE_NAMESPACE, PRECISE_CODE_NAMESPACE, evaluate_form
+from .evaluate import BOUNDS, CODE, PRECISE_CODE_NAMESPACE, RAISING_CODE_NAMESPACE, evaluate_form
 from .network import SymbolicNetwork
 from .steps import Values
 
@@ -69,7 +69,7 @@ class _Program:
         source = "\n".join([f"def program({arguments}):", *self.lines, f"    return ({results},)"])
         code = compile(source, "<symbackprop training program>", "exec")
         programs = {}
-        for kind, functions in (("float", CODE_NAMESPACE), ("exact", PRECISE_CODE_NAMESPACE)):
+        for kind, functions in (("float", RAISING_CODE_NAMESPACE), ("exact", PRECISE_CODE_NAMESPACE)):
             namespace = dict(functions)
             exec(code, namespace)  # noqa: S102 - our own code: variable names and float literals only
             programs[kind] = namespace["program"]
@@ -222,8 +222,8 @@ def _float_run(network: SymbolicNetwork, derivation: Derivation, loop: _Loop, ex
     try:
         floats = loop.run(iterations, progress=progress)
         nudged = loop.run(iterations, start=[v * (1 + NUDGE * (-1) ** i) for i, v in enumerate(loop.start)])
-    except (DivergenceError, OverflowError):  # floats cannot hold what mpmath can (a log of 1 - 1.0)
-        return None, "a value leaves the float range"
+    except (DivergenceError, ArithmeticError, ValueError):  # floats cannot hold what mpmath can (log of 1 - 1.0)
+        return None, "a value leaves the float range: training diverges, or saturates beyond a float"
     drift = _drift(floats, exact, head) * iterations / head
     spread = _relative(_everything(nudged), _everything(floats))
     condition = _error_condition(network, derivation, floats.final) * 2.0 ** -53
