@@ -50,11 +50,14 @@ class RenderOptions:
     sample: int | None = None  # the sample worked in full when there are several (None: as detail says)
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|$~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|$~])")
+#: Brackets as entities: MkDocs' arithmatex reads \[ \] (and \( \)) as maths; an escaped bracket
+#: cannot open a link, so parentheses need no escape at all
+_MARKDOWN_ENTITIES = {"[": "&#91;", "]": "&#93;"}
 
 
 def escape_markdown(text: str) -> str:
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ENTITIES.get(m[1], "\\" + m[1]), str(text))
 
 
 CACHE_TAG = "bounded-2"  # how templates are compiled (sandbox.py): code compiled otherwise is not reused
