@@ -25,3 +25,96 @@ def test_prose_has_no_backslash_brackets_that_a_course_site_reads_as_maths():
     assert "(symbackprop reproduces its 0.291027924" in symbackprop.render(symbackprop.solve("mazur"), "md")
     shown = markdown_it.MarkdownIt().render(escape_markdown("see [the blog](http://x) (2015) *now*"))
     assert shown == "<p>see [the blog](http://x) (2015) *now*</p>\n"
+
+
+def document(name: str, form: str = "chain", **solve) -> str:
+    return symbackprop.render(symbackprop.solve(name, iterations=1, **solve), "md", form=form)
+
+
+def before(text: str, marker: str, reach: int = 400) -> str:
+    """The words just before the first ``marker``."""
+    return text[max(0, text.index(marker) - reach):text.index(marker)]
+
+
+def test_the_matrix_form_says_which_function_sigma_is_and_never_calls_softmax_entry_by_entry():
+    """Point 1: "σ the layer's activation, applied entry by entry" was said of every layer, softmax
+    included, and σ'(z¹) = [1 1 1] for a ReLU layer read as a wrong sigmoid slope."""
+    text = document("softmax", "matrix")
+    assert "activation, applied entry by entry" not in text
+    assert "ReLU in layer 1 and softmax in layer 2" in text
+    assert "Softmax is not applied entry by entry" in text
+    assert "ReLU's slope: 1 where the net input is positive" in before(text, "\\sigma'\\left(z^{1}\\right) = ")
+    assert "Here $\\sigma$ is softmax, not entry by entry" in before(text, "a^{2} &= \\sigma\\left(z^{2}\\right)")
+    assert "Here $\\sigma$ is ReLU, applied to each net input on its own" in before(
+        text, "a^{1} &= \\sigma\\left(z^{1}\\right)")
+
+
+CANCELLATION = ("\\sum_{k=1}^{n} \\left(- \\frac{y_{k}}{a_{k}}\\right) \\cdot a_{k} \\cdot "
+                "\\left(\\delta_{k j} - a_{j}\\right)")
+
+
+def test_softmax_cross_entropy_derives_out_minus_target_once():
+    """Point 2: δ = out − target was asserted once per output neuron, never derived; the matrix
+    documents never stated δᴸ = aᴸ − y."""
+    chain, matrix = document("softmax"), document("softmax", "matrix")
+    for text in (chain, matrix):
+        assert CANCELLATION in text
+        assert "&= \\sum_{k=1}^{n} - y_{k} \\cdot \\left(\\delta_{k j} - a_{j}\\right)" in text
+        assert "&= - y_{j} + a_{j} \\cdot \\left(\\sum_{k=1}^{n} y_{k}\\right)" in text
+        assert "&= a_{j} - y_{j}" in text
+    assert chain.count("the targets sum to 1") == 2  # §2's heading and its explanation, not once per neuron
+    assert chain.count("The same $\\delta$ in the closed form of §2:") == 3
+    assert "\\delta^{L} = a^{L} - y" in matrix
+    bce = document("bce", "matrix")
+    assert "\\delta_{L} = a_{L} - T" in bce
+    assert "&= - T_{j} \\cdot \\left(1 - a_{j}\\right) + \\left(1 - T_{j}\\right) \\cdot a_{j}" in bce
+
+
+def bmatrix(text: str) -> list[list[float]]:
+    return [[float(x) for x in row.split("&")] for row in text.split("\\cr")]
+
+
+def test_the_matrix_forms_closed_delta_is_out_minus_target_in_its_own_numbers():
+    """The printed aᴸ minus the printed y is the printed δᴸ of BP1, to the printed digits: a reader
+    can check it by hand. An oracle apart from the engine: subtraction of what is printed."""
+    for name, delta in (("softmax", "\\delta^{2}"), ("bce", "\\delta_{2}")):
+        text = document(name, "matrix")
+        block = text[text.index("The same $\\delta$ in the closed form of §2"):]
+        block = block[:block.index("\\end{aligned}")]
+        out, target, found = map(bmatrix, re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", block))
+        bp1 = text[text.index(f"{delta} &= "):]
+        shown = bmatrix(re.findall(r"&= \\begin\{bmatrix\}(.*?)\\end\{bmatrix\}\n\\end\{aligned\}", bp1)[0])
+        for o, t, f, s in zip(out, target, found, shown):
+            for oo, tt, ff, ss in zip(o, t, f, s):
+                assert abs(oo - tt - ff) <= 2e-9 and ff == ss
+
+
+def test_the_kronecker_delta_is_named_where_it_is_first_used():
+    """Point 3: δ_kj was used without a word, in a document where δ is each neuron's error."""
+    for form in ("chain", "matrix"):
+        text = document("softmax", form)
+        first = text.index("\\delta_{k j}")
+        line = text[text.rindex("\n", 0, first):text.index("\n", first)]
+        assert "Kronecker delta" in line and "1 when $k = j$ and 0 otherwise" in line and "not a neuron's error" in line
+
+
+def test_a_shared_bias_sums_the_layers_delta_and_says_so():
+    """Point 5: §2 stated ∂E/∂b = δ while §4 computed [1 1]·δ without a word."""
+    text = document("mazur", "matrix")
+    assert "\\frac{\\partial E_{\\mathrm{total}}}{\\partial b^{(l)}} = \\mathbf{1}^{T} \\delta^{(l)}" in text
+    assert "one shared bias" in before(text, "\\begin{bmatrix} 1 & 1 \\end{bmatrix} \\delta^{(2)}")
+
+
+SHARED_SOFTMAX = {"inputs": [0.5, 0.8], "targets": [0, 1], "loss": "cross_entropy", "learning_rate": 0.5,
+                  "iterations": 1, "layers": [
+                      {"activation": "relu", "weights": [[0.4, -0.3], [0.2, 0.1]], "bias": 0.1},
+                      {"activation": "softmax", "weights": [[0.3, -0.2], [0.5, 0.1]], "bias": 0.2}]}
+
+
+def test_a_softmax_layers_shared_bias_has_gradient_zero_and_the_document_says_why():
+    solution = symbackprop.solve(SHARED_SOFTMAX)
+    matrix = symbackprop.render(solution, "md", form="matrix")
+    assert "softmax is unchanged when every net input of its layer moves by the same amount" in before(
+        matrix, "\\frac{\\partial C}{\\partial b^{2}} &= \\begin{bmatrix} 1 & 1 \\end{bmatrix} \\delta^{2}")
+    chain = symbackprop.render(solution, "md")
+    assert "\\frac{\\partial z^{2}_{2}}{\\partial b^{2}} = 0\n$$\n\nThe sum is exactly 0" in chain

@@ -16,7 +16,9 @@ from ..engine.training import shown_iterations
 from ..model.notation import Labels
 from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
 from ..model.rules import ACTIVATIONS
+from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
+from .derivations import cancellation
 from .printing import Equation, SolutionPrinter
 
 if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
@@ -82,6 +84,7 @@ class ViewBuilder:
             "network": self.network_description(),
             "given": self.given(),
             "rules": self.rules(),
+            "closed_delta": self.closed_delta(),
             # formulas alone are the same for every sample: lecture notes show the first one
             "one_sample_shown": self.sample is not None and len(spec.samples) > 1,
             "worked_sample": self.sample,
@@ -188,7 +191,8 @@ class ViewBuilder:
                 continue
             seen.append((layer.activation, layer.alpha))
             shown = ACTIVATIONS[layer.activation].shown(layer.alpha)
-            rules.append({"name": layer.activation, "words": "",
+            rules.append({"name": layer.activation, "words": words.RULES.get(layer.activation, "").format(
+                              kronecker=self.latex(sp.KroneckerDelta(*sp.symbols("k j", integer=True), evaluate=False))),
                           "equations": [self.equation(definition(lhs, form)) for lhs, form in shown]})
         return rules + [self._loss_rule()]
 
@@ -225,7 +229,6 @@ class ViewBuilder:
         }
 
     def backward_layer(self, layer) -> dict:
-        simplification = self.network.simplification if layer.layer == self.network.depth else None
         samples = [{
             "index": sample.sample,
             "error_form": self.equation(sample.error_form) if sample.error_form else None,
@@ -239,7 +242,6 @@ class ViewBuilder:
         table = [self.parameter_row(pd) for pd in layer.parameters if pd not in worked]
         return {"index": layer.layer, "output": layer.layer == self.network.depth,
                 "elementwise": self.network.activation(layer.layer)[0].elementwise,
-                "simplification": simplification.reason if simplification else None,
                 "samples": samples, "parameters": parameters, "table": table}
 
     def _neuron_row(self, neuron) -> dict:
@@ -264,8 +266,16 @@ class ViewBuilder:
                         for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)
                         if self._shown_sample(s)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
+            "said": self._shift_invariant(pd.parameter),
             "update_step": self.equation(pd.update) if pd.update else None,
         }
+
+    def _shift_invariant(self, parameter) -> str:
+        """Why a shared bias of a softmax layer has a gradient of exactly 0, where one does."""
+        layer = self.solution.spec.layers[parameter.quantity.layer - 1]
+        if not (parameter.is_bias and layer.bias_kind == "shared" and ACTIVATIONS[layer.activation].shift_invariant):
+            return ""
+        return words.shift_invariant_words(layer.activation)
 
     def parameter_row(self, pd) -> dict:
         """A parameter not worked in full, in one row: its chain's product with numbers (of the worked
@@ -292,21 +302,96 @@ class ViewBuilder:
     def matrix(self) -> dict:
         """Nielsen's BP1-BP4 with this network's matrices; in symbolic mode, the equations alone."""
         form = self.solution.matrix
-        def equations(layer):  # in symbolic mode, a matrix known only by its numbers says nothing
-            return [self.equation(step) for step in layer.steps if step.forms or not self.symbolic]
+        def shown(layer):  # in symbolic mode, a matrix known only by its numbers says nothing
+            return [step for step in layer.steps if step.forms or not self.symbolic]
 
+        seen: set = set()  # what was said once is not said again for the next layer
+
+        def said(step, layer) -> str:
+            text = self._said(step.role, layer)
+            first = text not in seen
+            seen.add(text)
+            return text if first else ""
+
+        def described(layer):
+            steps = shown(layer)
+            return {"index": layer.layer, "output": layer.layer == self.network.depth,
+                    "equations": [self.equation(step) for step in steps],
+                    "said": [said(step, layer.layer) for step in steps],
+                    "closed": self.matrix_closed_delta() if layer.layer == self.network.depth else None,
+                    # the closed form follows the layer's last δ (softmax: one δ step per sample)
+                    "closed_after": max((i for i, step in enumerate(steps) if step.role == "matrix_delta"),
+                                        default=-1)}
+
+        activations = [(l, layer.activation) for l, layer in enumerate(self.solution.spec.layers, start=1)]
         return {
             "samples": list(form.samples), "several": len(form.samples) > 1,
             "reduction": self.solution.spec.reduction,
-            "forward": [{"index": layer.layer, "equations": equations(layer)} for layer in form.forward],
-            "backward": [{"index": layer.layer, "output": layer.layer == self.network.depth,
-                          "equations": equations(layer)} for layer in form.backward],
+            "forward": [described(layer) for layer in form.forward],
+            "backward": [described(layer) for layer in form.backward],
             "rules": [self.equation(step) for step in self.matrix_rules()],
+            "shared_bias_rule": self._shared_bias_rule(),
+            "closed_rule": self._closed_rule(),
+            "activations": words.layer_list(activations),
+            "not_elementwise": sorted({words.name(a) for _, a in activations if not ACTIVATIONS[a].elementwise}),
             "checked": sum(len(entries) for _, entries in form.entries),
             # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
             # transpose, a gradient) or the samples (one column each), whichever is wider
             "columns": max(*self.network.widths, len(form.samples)),
         }
+
+    def _said(self, role: str, layer: int) -> str:
+        """The words a matrix-form step needs before it: which σ, which slope, why a bias sums."""
+        spec = self.solution.spec.layers[layer - 1]
+        rule = ACTIVATIONS[spec.activation]
+        return words.before_step(role, spec.activation, rule.elementwise, spec.bias_kind == "shared",
+                                 rule.shift_invariant)
+
+    def matrix_closed_delta(self) -> Equation | None:
+        """δ^L = a^L − y with the numbers of each column, where §2 derives the closed form; δ's
+        entries are the per-weight derivation's values of the same quantities."""
+        if self.closed_delta() is None or self.symbolic:
+            return None
+        network, values = self.network, self.solution.shown.values
+        samples, n, depth = self.solution.matrix.samples, network.outputs, network.depth
+        targets = [[self.solution.spec.samples[s - 1].targets[j] for s in samples] for j in range(n)]
+        outs = [[values[network.out(depth, j, s)] for s in samples] for j in range(1, n + 1)]
+        deltas = [[values[network.delta(depth, j, s)] for s in samples] for j in range(1, n + 1)]
+
+        def label(kind, layer=None):
+            return QuantityMatrix(Quantity(kind, layer), n, len(samples))
+
+        printer = self.printer
+        with evaluate(False):
+            form = sp.MatAdd(label("outs", depth), sp.MatMul(sp.Integer(-1), label("targets")), evaluate=False)
+        numbers = f"{printer.matrix(outs)} - {printer.matrix(targets)}"
+        return printer.equation([label("deltas", depth), form, numbers, printer.matrix(deltas)], aligned=True)
+
+    def closed_delta(self) -> dict | None:
+        """§2's derivation of the output δ's closed form, where the output activation and loss have one."""
+        spec, simplification = self.solution.spec, self.network.simplification
+        found = cancellation(spec.layers[-1].activation, spec.loss, self.printer)
+        return found and {**found, "reason": simplification.reason}
+
+    def _shared_bias_rule(self) -> Equation | None:
+        """BP3 for a layer with one shared bias: the sum of its δ, a row of ones times δ."""
+        if not any(layer.bias_kind == "shared" for layer in self.solution.spec.layers):
+            return None
+        ones = sp.MatrixSymbol("\\mathbf{1}", 1, 1)
+        lhs = QuantityMatrix(Quantity("gradient_biases", "l"), 1, 1)
+        with evaluate(False):
+            return self.equation(definition(lhs, sp.MatMul(sp.Transpose(ones), QuantityMatrix(
+                Quantity("deltas", "l"), 1, 1), evaluate=False)))
+
+    def _closed_rule(self) -> Equation | None:
+        """BP1 in closed form, δ^L = a^L − y, where §2 derives it."""
+        if self.closed_delta() is None:
+            return None
+        def m(kind, layer):
+            return QuantityMatrix(Quantity(kind, layer), 1, 1)
+        with evaluate(False):
+            return self.equation(definition(m("deltas", "L"), sp.MatAdd(
+                m("outs", "L"), sp.MatMul(sp.Integer(-1), m("targets", None), evaluate=False), evaluate=False)))
 
     def matrix_rules(self) -> list:
         """BP1-BP4 in the notation's letters, for a layer l (and the output layer L)."""
