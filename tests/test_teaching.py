@@ -1,9 +1,11 @@
 """Documents a lecturer hands out unedited (issue 18): what a student reads must be right as text,
 not only as numbers. Each test reads a document the way a student or a course site does."""
 
+import math
 import re
 
 import markdown_it
+import pytest
 
 import symbackprop
 from symbackprop.present.rendering import escape_markdown
@@ -118,3 +120,36 @@ def test_a_softmax_layers_shared_bias_has_gradient_zero_and_the_document_says_wh
         matrix, "\\frac{\\partial C}{\\partial b^{2}} &= \\begin{bmatrix} 1 & 1 \\end{bmatrix} \\delta^{2}")
     chain = symbackprop.render(solution, "md")
     assert "\\frac{\\partial z^{2}_{2}}{\\partial b^{2}} = 0\n$$\n\nThe sum is exactly 0" in chain
+
+
+def test_the_softmax_example_says_its_relu_dies_and_which_parameters_freeze():
+    """Point 4: after the first update a ReLU's net input is −0.320 and six of 21 parameters never
+    change again; nothing said why. The oracle: the document's own table (after one update against
+    after 100 iterations) and a hand forward pass with its updated values."""
+    text = symbackprop.render(symbackprop.solve("softmax"), "md")
+    notice = text[text.index("### What to notice"):text.index("## Verification")]
+    assert "**A dead ReLU.** Neuron $a^{1}_{1}$ has net input $z^{1}_{1} = -0.320341293$ after the first update" in notice
+    rows = re.findall(r"^\| \$(\S+)\$ \| \$(\S+)\$ \| \$(\S+)\$ \| \$(\S+)\$ \| \$(\S+)\$ \|$", text, flags=re.M)
+    after = {label: float(a) for label, _, _, a, _ in rows}
+    assert after["w^{1}_{11}"] * 0.5 + after["w^{1}_{12}"] * 0.8 + after["b^{1}_{1}"] == pytest.approx(-0.320341293)
+    frozen = {label for label, _, _, a, final in rows if a == final}
+    assert len(rows) == 21 and len(frozen) == 6
+    named = set(re.findall(r"\$([wb]\^\{\d\}_\{\d+\})\$", notice.split("keep their values")[0].split("The 6 parameters")[1]))
+    assert named == frozen and "(6 of 21)" in notice
+    assert "What to notice" not in symbackprop.render(symbackprop.solve("mazur"), "md")
+
+
+def one_weight(activation: str, weight: float, rate: float) -> dict:
+    return {"inputs": [1], "targets": [0], "layers": [{"activation": activation, "weights": [[weight]]}],
+            "loss": "half_sse", "learning_rate": rate, "iterations": 3}
+
+
+def test_a_saturated_sigmoid_and_a_rising_error_are_noticed():
+    """σ(8) = 0.999664650 has slope 3.4e-4; w = 0.5 with η = 3 on a linear unit jumps to w = −1,
+    error ½·0.5² = 0.125 before and ½·1² = 0.5 after (by hand)."""
+    saturated = symbackprop.render(symbackprop.solve(one_weight("sigmoid", 8.0, 0.5)), "md")
+    out = 1 / (1 + math.exp(-8))
+    assert out * (1 - out) < 0.01
+    assert f"**A saturated unit.** Neuron $a^{{1}}_{{1}}$ outputs ${out:.8f}$, where the slope of sigmoid is below" in saturated
+    rising = symbackprop.render(symbackprop.solve(one_weight("linear", 0.5, 3.0)), "md")
+    assert "**The error rises.** After update 1 the error is 0.5, up from 0.125" in rising

@@ -19,6 +19,7 @@ from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
 from .derivations import cancellation
+from .notice import notices
 from .printing import Equation, SolutionPrinter
 
 if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
@@ -97,6 +98,7 @@ class ViewBuilder:
             "parameters": self.parameter_table(),
             "history": self.history(),
             "outputs": None if self.symbolic else self.outputs_table(),
+            "notices": [] if self.symbolic else notices(self),
             "verification": self.verification(),
             "form": self.form,
             "matrix": self.matrix() if self.form in ("matrix", "both") else None,
