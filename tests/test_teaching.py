@@ -153,3 +153,38 @@ def test_a_saturated_sigmoid_and_a_rising_error_are_noticed():
     assert f"**A saturated unit.** Neuron $a^{{1}}_{{1}}$ outputs ${out:.8f}$, where the slope of sigmoid is below" in saturated
     rising = symbackprop.render(symbackprop.solve(one_weight("linear", 0.5, 3.0)), "md")
     assert "**The error rises.** After update 1 the error is 0.5, up from 0.125" in rising
+
+
+def test_several_samples_define_delta_before_showing_it():
+    """Point 6: the forward tables of samples 2-4 carried a δ column before δ was defined; the
+    other samples' δ now come in the backward pass."""
+    text = symbackprop.render(symbackprop.solve("bce", iterations=1), "md")
+    backward = text.index("## 4. Backward pass")
+    forward = text[:backward]
+    assert "### Sample 2\n\n| neuron | net input | output |\n" in forward and "$\\delta$ |" not in forward
+    assert text.index("| 2 | $\\delta_{2,1}^{(2)}$ | $0.53929202$ |") > backward
+    assert text.index("| 4 | $\\delta_{1,2}^{(4)}$ |") > backward
+
+
+def product(latex: str) -> float:
+    factors = [f.strip().removeprefix("\\left(").removesuffix("\\right)") for f in latex.split("\\cdot")]
+    return math.prod(float(f) for f in factors)
+
+
+def test_a_compact_rows_gradient_is_checkable_by_hand_from_every_samples_term():
+    """Point 6: the compact table set sample 1's product beside the mean over 4 samples. Each row's
+    product is its first term, and the mean of the terms is its gradient, to the printed digits."""
+    text = symbackprop.render(symbackprop.solve("bce", iterations=1), "md")
+    rows = re.findall(r"^\| \$(\w_\{\d\})\$ \| \$(.*?)\$ \| \$([-\d., ]+)\$ \| \$([-\d.]+)\$ \| \$[-\d.]+\$ \|$", text, re.M)
+    assert len(rows) == 5  # w6; w2, w3, w4, b2
+    for label, shown, terms, gradient in rows:
+        terms = [float(t) for t in terms.split(",")]
+        assert len(terms) == 4 and product(shown) == pytest.approx(terms[0], abs=2e-9), label
+        assert sum(terms) / 4 == pytest.approx(float(gradient), abs=2e-9), label
+
+
+def test_the_matrix_form_says_its_columns_are_each_samples_own_gradient():
+    """Point 6: ∇ₐE with one column per sample read as the mean error's gradient."""
+    text = symbackprop.render(symbackprop.solve("bce", iterations=1), "md", form="matrix")
+    assert "Each column is the derivative of that sample's own error, not of the error over all 4 samples: " \
+           "the mean's factor 1/4 comes in once, in BP3 and BP4 below." in before(text, "\\nabla_{a_{2}} E = ")

@@ -127,7 +127,8 @@ class ViewBuilder:
         return self.sample is None or s == self.sample
 
     def other_samples(self) -> list[dict]:
-        """The samples not worked in full: each neuron's net input, output and delta, and the error."""
+        """The samples not worked in full: each neuron's net input and output, and the error (their
+        δ come in the backward pass, where δ is defined)."""
         if self.sample is None or self.symbolic:
             return []
         derivation, network = self.solution.shown, self.network
@@ -138,15 +139,22 @@ class ViewBuilder:
             s = forward.sample
             neurons = [{"label": self.latex(network.out(l, j, s)),
                         "net": self.number(derivation.values[network.net(l, j, s)]),
-                        "out": self.number(derivation.values[network.out(l, j, s)]),
-                        "delta": self._delta(l, j, s)}
+                        "out": self.number(derivation.values[network.out(l, j, s)])}
                        for l in range(1, network.depth + 1) for j in range(1, network.widths[l] + 1)]
             rows.append({"index": s, "neurons": neurons, "error": self.number(forward.error.value)})
         return rows
 
-    def _delta(self, layer: int, j: int, s: int) -> str:
-        value = self.solution.shown.values.get(self.network.delta(layer, j, s))
-        return "" if value is None else self.number(value)
+    def other_deltas(self, layer: int) -> list[dict]:
+        """The δ of a layer's neurons for the samples not worked in full, where the step has them."""
+        if self.sample is None or self.symbolic:
+            return []
+        network, values, rows = self.network, self.solution.shown.values, []
+        for s in self.solution.shown.update_samples:
+            for j in range(1, network.widths[layer] + 1):
+                delta = network.delta(layer, j, s)
+                if not self._shown_sample(s) and delta in values:
+                    rows.append({"sample": s, "label": self.latex(delta), "value": self.number(values[delta])})
+        return rows
 
     def network_description(self) -> dict:
         spec = self.solution.spec
@@ -244,7 +252,8 @@ class ViewBuilder:
         table = [self.parameter_row(pd) for pd in layer.parameters if pd not in worked]
         return {"index": layer.layer, "output": layer.layer == self.network.depth,
                 "elementwise": self.network.activation(layer.layer)[0].elementwise,
-                "samples": samples, "parameters": parameters, "table": table}
+                "samples": samples, "parameters": parameters, "table": table,
+                "other_deltas": self.other_deltas(layer.layer)}
 
     def _neuron_row(self, neuron) -> dict:
         """A neuron not worked in full: its δ as the product of its factors with numbers, so that the
@@ -285,7 +294,10 @@ class ViewBuilder:
         s = self.sample or self.solution.shown.update_samples[0]
         chain = next((c for u, c in zip(self.solution.shown.update_samples, pd.chains) if u == s), pd.chains[0])
         parts = self.equation(chain).parts
+        # with several samples the gradient combines every sample's term: all of them, to check it by hand
+        terms = [self.number(c.value) for c in pd.chains] if len(pd.chains) > 1 else []
         return {"label": self.latex(pd.parameter.symbol), "product": parts[-2] if len(parts) > 2 else parts[-1],
+                "terms": terms,
                 "gradient": self.number(pd.gradient.value),
                 "updated": self.number(pd.update.value if pd.update else pd.parameter.value)}
 
@@ -347,7 +359,7 @@ class ViewBuilder:
         spec = self.solution.spec.layers[layer - 1]
         rule = ACTIVATIONS[spec.activation]
         return words.before_step(role, spec.activation, rule.elementwise, spec.bias_kind == "shared",
-                                 rule.shift_invariant)
+                                 rule.shift_invariant, len(self.solution.matrix.samples), self.solution.spec.reduction)
 
     def matrix_closed_delta(self) -> Equation | None:
         """δ^L = a^L − y with the numbers of each column, where §2 derives the closed form; δ's

@@ -46,8 +46,17 @@ def layer_list(activations: list[tuple[int, str]]) -> str:
     return _listed([f"{NAMES[a]} in layer{'s' if len(ls) > 1 else ''} {_listed(ls)}" for a, ls in layers.items()])
 
 
-def before_step(role: str, activation: str, elementwise: bool, shared_bias: bool, shift_invariant: bool) -> str:
+#: Said before ∇_a C when each column is one sample's: by reduction, where the samples combine
+COLUMNS = {"mean": "the mean's factor 1/{m} comes in once, in BP3 and BP4 below",
+           "sum": "the sum over the samples comes in BP3 and BP4 below"}
+
+
+def before_step(role: str, activation: str, elementwise: bool, shared_bias: bool, shift_invariant: bool,
+                samples: int = 1, reduction: str = "mean") -> str:
     """The sentence a matrix-form step of this role needs first, or ""."""
+    if role == "matrix_grad_out" and samples > 1:
+        return ("Each column is the derivative of that sample's own error, not of the error over all "
+                f"{samples} samples: " + COLUMNS[reduction].format(m=samples) + ".")
     if role == "matrix_out":
         return f"Here $\\sigma$ is {NAMES[activation]}, {APPLIED[elementwise]}:"
     if role == "matrix_slope":
