@@ -188,3 +188,17 @@ def test_the_matrix_form_says_its_columns_are_each_samples_own_gradient():
     text = symbackprop.render(symbackprop.solve("bce", iterations=1), "md", form="matrix")
     assert "Each column is the derivative of that sample's own error, not of the error over all 4 samples: " \
            "the mean's factor 1/4 comes in once, in BP3 and BP4 below." in before(text, "\\nabla_{a_{2}} E = ")
+
+
+def test_a_vanishing_gradient_is_noticed_from_the_documents_own_gradients():
+    """Four sigmoid layers with weights 0.1: each layer down multiplies the gradient by about
+    0.1 · 0.25; the oracle is the document's own table of gradients."""
+    spec = {"inputs": [1], "targets": [1], "layers": [{"activation": "sigmoid", "weights": [[0.1]]}] * 4,
+            "loss": "half_sse", "learning_rate": 0.5, "iterations": 2}
+    text = symbackprop.render(symbackprop.solve(spec), "md")
+    gradients = {label: abs(float(g)) for label, g in re.findall(r"^\| \$w\^\{(\d)\}_\{11\}\$ \| \$\S+\$ \| \$(\S+)\$ \|",
+                                                              text, re.M)}
+    small = [l for l in "123" if gradients[l] * 100 < gradients["4"]]
+    assert small == ["1", "2"]
+    assert (f"**A vanishing gradient.** The largest gradient in size is {gradients['1']:.9f} in layer 1, "
+            f"{gradients['2']:.9f} in layer 2, against {gradients['4']:.8f} in the output layer") in text

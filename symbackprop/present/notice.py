@@ -106,15 +106,20 @@ def _saturated(view: ViewBuilder) -> list[dict]:
 
 
 def _vanishing(view: ViewBuilder) -> list[dict]:
-    """A layer whose largest gradient is VANISHING times smaller than the output layer's."""
+    """The layers whose largest gradient (in size) is VANISHING times smaller than the output layer's."""
     network, gradients = view.network, view.solution.derivation.gradients
-    largest = {}
+    largest: dict[int, float] = {}
     for p in network.parameters:
         largest[p.quantity.layer] = max(largest.get(p.quantity.layer, 0.0), abs(gradients[p.symbol]))
     top = largest.get(network.depth, 0.0)
-    return [{"title": "A vanishing gradient", "text": f"The largest gradient in layer {l} is {view.number(g)}, over {VANISHING} "
-            f"times smaller than the output layer's {view.number(top)}: the lower layers learn far more slowly."}
-            for l, g in sorted(largest.items()) if l < network.depth and 0 < g * VANISHING < top]
+    low = [(l, g) for l, g in sorted(largest.items()) if l < network.depth and 0 < g * VANISHING < top]
+    if not low:
+        return []
+    layers = ", ".join(f"{view.number(g)} in layer {l}" for l, g in low)
+    return [{"title": "A vanishing gradient", "text":
+             f"The largest gradient in size is {layers}, against {view.number(top)} in the output layer: over "
+             f"{VANISHING} times smaller, so the lower layers learn far more slowly (each layer's slope and "
+             "weights multiply the gradient on its way down)."}]
 
 
 def _rising(view: ViewBuilder) -> list[dict]:
