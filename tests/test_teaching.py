@@ -202,3 +202,15 @@ def test_a_vanishing_gradient_is_noticed_from_the_documents_own_gradients():
     assert small == ["1", "2"]
     assert (f"**A vanishing gradient.** The largest gradient in size is {gradients['1']:.9f} in layer 1, "
             f"{gradients['2']:.9f} in layer 2, against {gradients['4']:.8f} in the output layer") in text
+
+
+def test_a_softmax_output_near_1_is_noticed_unless_cross_entropy_cancels_its_slope():
+    """z = (8, 0): a₁ = e⁸/(e⁸ + 1) = 0.999664650, slope a₁(1 − a₁) = 3.4e-4 (by hand). With
+    half_sse the gradient through it is tiny; with cross-entropy δ = a − y, nothing to notice."""
+    spec = {"inputs": [1], "targets": [0, 1], "learning_rate": 0.5, "iterations": 2, "loss": "half_sse",
+            "layers": [{"activation": "softmax", "weights": [[8.0], [0.0]]}]}
+    out = math.exp(8) / (math.exp(8) + 1)
+    text = symbackprop.render(symbackprop.solve(spec), "md")
+    assert f"**A saturated unit.** Neuron $a^{{1}}_{{1}}$ outputs ${out:.8f}$, where the slope of softmax" in text
+    cross_entropy = symbackprop.render(symbackprop.solve({**spec, "loss": "cross_entropy"}), "md")
+    assert "A saturated unit" not in cross_entropy

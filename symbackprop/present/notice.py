@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from ..solution import Solution
     from .view import ViewBuilder
 
-SATURATED = {"sigmoid": 0.01, "tanh": 0.02}  # a slope below this passes under 2 % of the gradient
-SLOPES = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a * a}
+SATURATED = {"sigmoid": 0.01, "tanh": 0.02, "softmax": 0.01}  # a slope below this passes under 2 % of the gradient
+#: The slope of an output on its own net input (softmax: the Jacobian's diagonal)
+SLOPES = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a * a, "softmax": lambda a: a * (1 - a)}
 VANISHING = 100  # a layer's largest gradient this many times smaller than the output layer's
 
 
@@ -87,12 +88,13 @@ def _touches(parameter, l: int, j: int) -> bool:
 
 
 def _saturated(view: ViewBuilder) -> list[dict]:
-    """A sigmoid or tanh unit whose slope is below SATURATED for every sample at the start."""
+    """A sigmoid, tanh or softmax unit whose slope is below SATURATED for every sample at the start;
+    not where the loss cancels the slope (softmax or sigmoid with cross-entropy: δ = a − y)."""
     solution, network, values = view.solution, view.network, view.solution.shown.values
     found = []
     for l, layer in enumerate(solution.spec.layers, start=1):
         limit = SATURATED.get(layer.activation)
-        if limit is None:
+        if limit is None or (l == network.depth and network.simplification is not None):
             continue
         for j in range(1, network.widths[l] + 1):
             outs = [values[network.out(l, j, s)] for s in range(1, len(solution.spec.samples) + 1)]
