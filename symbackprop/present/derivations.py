@@ -70,8 +70,7 @@ CANCELLATIONS: dict[tuple[str, str], Cancellation] = {
         _softmax_cross_entropy,
         "Every output of a softmax layer depends on every net input, so the sum runs over all $n$ outputs. "
         "The loss's $1/{out_k}$ cancels the slope's ${out_k}$; multiplying out, the Kronecker delta "
-        "${kronecker}$ keeps only the term $k = j$ of the first sum, and the targets sum to 1, "
-        "so $\\sum_k {target_k} = 1$."),
+        "${kronecker}$ keeps only the term $k = j$ of the first sum, and the targets ${target_k}$ sum to 1."),
     ("sigmoid", "binary_cross_entropy"): Cancellation(
         _sigmoid_binary_cross_entropy,
         "The sigmoid's slope ${out_j}(1 - {out_j})$ cancels both denominators of the loss's derivative; "

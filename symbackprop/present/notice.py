@@ -68,8 +68,8 @@ def _dead(view: ViewBuilder, l: int, j: int, moment: int, parameters, values: li
     when = "before any update" if moment == 0 else (
         "after the first update" if moment == 1 else f"by update {moment}")
     nets = ", ".join(sorted({view.number(v) for v in values}))
-    net = view.latex(network.net(l, j, None))
-    sentence = (f"Neuron ${view.latex(network.out(l, j, None))}$ has net input ${net} = {nets}$ "
+    # the value stands apart from the label: a sheet's checker reads "z = v" as an answer for z
+    sentence = (f"Neuron ${view.latex(network.out(l, j, None))}$ has net input ${nets}$ "
                 f"{'for every sample ' if len(values) > 1 else ''}{when}: ReLU outputs 0 there and its slope is 0, so its $\\delta$ is 0 and "
                 "no gradient reaches its weights or its bias, nor the weights leaving it (they multiply its output 0).")
     if frozen and moment < solution.spec.iterations:
