@@ -64,7 +64,7 @@ def test_softmax_cross_entropy_derives_out_minus_target_once():
         assert "&= \\sum_{k=1}^{n} - y_{k} \\cdot \\left(\\delta_{k j} - a_{j}\\right)" in text
         assert "&= - y_{j} + a_{j} \\cdot \\left(\\sum_{k=1}^{n} y_{k}\\right)" in text
         assert "&= a_{j} - y_{j}" in text
-XX
+    assert chain.count("sum to 1") == 2  # §2's heading and its explanation, not once per neuron
     assert chain.count("The same $\\delta$ in the closed form of §2:") == 3
     assert "\\delta^{L} = a^{L} - y" in matrix
     bce = document("bce", "matrix")
