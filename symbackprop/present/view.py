@@ -14,7 +14,7 @@ from sympy.core.parameters import evaluate
 from ..engine.steps import Step, add, definition, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
+from ..model.quantities import ELLIPSIS, number_value
 from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
@@ -314,123 +314,16 @@ class ViewBuilder:
         }
 
     def matrix(self) -> dict:
-        """Nielsen's BP1-BP4 with this network's matrices; in symbolic mode, the equations alone."""
-        form = self.solution.matrix
-        def shown(layer):  # in symbolic mode, a matrix known only by its numbers says nothing
-            return [step for step in layer.steps if step.forms or not self.symbolic]
+        """Nielsen's BP1-BP4 with this network's matrices (matrix_view.py)."""
+        from .matrix_view import MatrixView
 
-        seen: set = set()  # what was said once is not said again for the next layer
-
-        def said(step, layer) -> str:
-            text = self._said(step.role, layer)
-            first = text not in seen
-            seen.add(text)
-            return text if first else ""
-
-        def described(layer):
-            steps = shown(layer)
-            return {"index": layer.layer, "output": layer.layer == self.network.depth,
-                    "equations": [self.equation(step) for step in steps],
-                    "said": [said(step, layer.layer) for step in steps],
-                    "closed": self.matrix_closed_delta() if layer.layer == self.network.depth else None,
-                    # the closed form follows the layer's last δ (softmax: one δ step per sample)
-                    "closed_after": max((i for i, step in enumerate(steps) if step.role == "matrix_delta"),
-                                        default=-1)}
-
-        activations = [(l, layer.activation) for l, layer in enumerate(self.solution.spec.layers, start=1)]
-        return {
-            "samples": list(form.samples), "several": len(form.samples) > 1,
-            "reduction": self.solution.spec.reduction,
-            "forward": [described(layer) for layer in form.forward],
-            "backward": [described(layer) for layer in form.backward],
-            "rules": [self.equation(step) for step in self.matrix_rules()],
-            "shared_bias_rule": self._shared_bias_rule(),
-            "closed_rule": self._closed_rule(),
-            "activations": words.layer_list(activations),
-            "not_elementwise": sorted({words.name(a) for _, a in activations if not ACTIVATIONS[a].elementwise}),
-            "checked": sum(len(entries) for _, entries in form.entries),
-            # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
-            # transpose, a gradient) or the samples (one column each), whichever is wider
-            "columns": max(*self.network.widths, len(form.samples)),
-        }
-
-    def _said(self, role: str, layer: int) -> str:
-        """The words a matrix-form step needs before it: which σ, which slope, why a bias sums."""
-        spec = self.solution.spec.layers[layer - 1]
-        rule = ACTIVATIONS[spec.activation]
-        return words.before_step(role, spec.activation, rule.elementwise, spec.bias_kind == "shared",
-                                 rule.shift_invariant, len(self.solution.matrix.samples), self.solution.spec.reduction)
-
-    def matrix_closed_delta(self) -> Equation | None:
-        """δ^L = a^L − y with the numbers of each column, where §2 derives the closed form; δ's
-        entries are the per-weight derivation's values of the same quantities."""
-        if self.closed_delta() is None or self.symbolic:
-            return None
-        network, values = self.network, self.solution.shown.values
-        samples, n, depth = self.solution.matrix.samples, network.outputs, network.depth
-        targets = [[self.solution.spec.samples[s - 1].targets[j] for s in samples] for j in range(n)]
-        outs = [[values[network.out(depth, j, s)] for s in samples] for j in range(1, n + 1)]
-        deltas = [[values[network.delta(depth, j, s)] for s in samples] for j in range(1, n + 1)]
-
-        def label(kind, layer=None):
-            return QuantityMatrix(Quantity(kind, layer), n, len(samples))
-
-        printer = self.printer
-        with evaluate(False):
-            form = sp.MatAdd(label("outs", depth), sp.MatMul(sp.Integer(-1), label("targets")), evaluate=False)
-        numbers = f"{printer.matrix(outs)} - {printer.matrix(targets)}"
-        return printer.equation([label("deltas", depth), form, numbers, printer.matrix(deltas)], aligned=True)
+        return MatrixView(self).build()
 
     def closed_delta(self) -> dict | None:
         """§2's derivation of the output δ's closed form, where the output activation and loss have one."""
         spec, simplification = self.solution.spec, self.network.simplification
         found = cancellation(spec.layers[-1].activation, spec.loss, self.printer)
         return found and {**found, "reason": simplification.reason}
-
-    def _shared_bias_rule(self) -> Equation | None:
-        """BP3 for a layer with one shared bias: the sum of its δ, a row of ones times δ."""
-        if not any(layer.bias_kind == "shared" for layer in self.solution.spec.layers):
-            return None
-        ones = sp.MatrixSymbol("\\mathbf{1}", 1, 1)
-        lhs = QuantityMatrix(Quantity("gradient_biases", "l"), 1, 1)
-        with evaluate(False):
-            return self.equation(definition(lhs, sp.MatMul(sp.Transpose(ones), QuantityMatrix(
-                Quantity("deltas", "l"), 1, 1), evaluate=False)))
-
-    def _closed_rule(self) -> Equation | None:
-        """BP1 in closed form, δ^L = a^L − y, where §2 derives it."""
-        if self.closed_delta() is None:
-            return None
-        def m(kind, layer):
-            return QuantityMatrix(Quantity(kind, layer), 1, 1)
-        with evaluate(False):
-            return self.equation(definition(m("deltas", "L"), sp.MatAdd(
-                m("outs", "L"), sp.MatMul(sp.Integer(-1), m("targets", None), evaluate=False), evaluate=False)))
-
-    def matrix_rules(self) -> list:
-        """BP1-BP4 in the notation's letters, for a layer l (and the output layer L)."""
-        def m(kind, layer, **fields):
-            return QuantityMatrix(Quantity(kind, layer, **fields), 1, 1)
-
-        rate = self.network.rate
-        below = m("outs", "l-1")
-        elementwise = self.network.activation(self.network.depth)[0].elementwise
-        bp1 = (sp.HadamardProduct(m("grad_outs", "L"), m("slopes", "L"), evaluate=False) if elementwise
-               else sp.MatMul(sp.Transpose(m("jacobian", "L")), m("grad_outs", "L"), evaluate=False))
-        has_biases = any(layer.bias is not None for layer in self.solution.spec.layers)
-        net = sp.MatMul(m("weights", "l"), below, evaluate=False)
-        equations = [
-            (m("nets", "l"), sp.MatAdd(net, m("biases", "l"), evaluate=False) if has_biases else net),
-            (m("outs", "l"), m("activated", "l")),
-            (m("deltas", "L"), bp1),
-            (m("deltas", "l"), sp.HadamardProduct(sp.MatMul(sp.Transpose(m("weights", "l+1")), m("deltas", "l+1"),
-                                                            evaluate=False), m("slopes", "l"), evaluate=False)),
-            *([(m("gradient_biases", "l"), m("deltas", "l"))] if has_biases else []),
-            (m("gradient_weights", "l"), sp.MatMul(m("deltas", "l"), sp.Transpose(below), evaluate=False)),
-            (m("weights", "l", updated=True), sp.MatAdd(m("weights", "l"), sp.MatMul(
-                sp.Integer(-1), rate, m("gradient_weights", "l"), evaluate=False), evaluate=False)),
-        ]
-        return [definition(lhs, form) for lhs, form in equations]
 
     def parameter_table(self) -> list[dict]:
         training, rows = self.solution.training, []
