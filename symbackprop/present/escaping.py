@@ -11,7 +11,10 @@ import re
 import unicodedata
 
 _ANGLES = str.maketrans({"<": "&lt;", ">": "&gt;"})
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|$~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]#+!|$~])")
+#: Brackets as entities: MkDocs' arithmatex reads \[ \] (and \( \)) as maths; an escaped bracket
+#: cannot open a link, so parentheses need no escape at all
+_MARKDOWN_ENTITIES = {"[": "&#91;", "]": "&#93;"}
 #: A CSV cell beginning with one of these is a formula to a spreadsheet (OWASP's list, fullwidth too)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -54,7 +57,7 @@ def escape_markdown(text: str) -> str:
     as entities, so no tag opens even in a renderer that keeps raw HTML and does not honour a
     backslash before "<" (Python-Markdown); Markdown's own specials backslash-escaped. An "&" stays:
     an entity only ever makes text."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).translate(_ANGLES)
+    return _MARKDOWN_SPECIAL.sub(lambda m: _MARKDOWN_ENTITIES.get(m[1], "\\" + m[1]), str(text)).translate(_ANGLES)
 
 
 def markdown_text(text: str) -> str:

@@ -5,16 +5,20 @@ pgfplots), the SVG templates draw it for Markdown. Coordinates are in layout uni
 downwards (SVG's way; the TikZ macros flip it). Like the seeds' figures, the network picture
 labels each edge with its weight and value; once a layer pair has more than LABELLED_WIDTH
 neurons on either side the edges stay unlabelled and the given values' list (right below the
-picture) carries the numbers.
+picture) carries the numbers. Labels are placed clear of every other edge and label
+(placement.py); where they cannot be, the layers are spread further apart, and in the end the
+picture is drawn unlabelled.
 """
 
 from __future__ import annotations
 
 import math
 
+from .placement import place_labels
 from .unicode import plain
 
 LAYER_GAP = 4.0  # layout units between two columns of neurons
+SPREAD = (1.0, 1.25, 1.5, 1.75, 2.0, 2.5)  # the gaps tried, times LAYER_GAP, until every label has a free place
 NEURON_GAP = 1.6  # between two neurons of a column
 LABELLED_WIDTH = 2  # edges of a layer pair with wider layers are drawn without labels (3 x 3 overlap)
 CURVE_POINTS = 200  # points of the error curve, evenly spaced over the iterations
@@ -26,6 +30,19 @@ def network_figure(view, highlight=None) -> dict:
     """The network: inputs, neurons by layer, a bias node per layer that has biases, every edge
     with its parameter's label (and value, unless symbolic). ``highlight``: a parameter whose
     gradient's paths are drawn on (the parameter's edge and every edge after its neuron)."""
+    for spread in SPREAD:
+        figure = _layout(view, highlight, LAYER_GAP * spread)
+        if place_labels(figure["edges"], figure["nodes"], figure["width"]):
+            return figure
+    figure = _layout(view, highlight, LAYER_GAP)  # no free place at any spread: the values' table
+    for edge in figure["edges"]:                 # below the picture carries the numbers
+        edge["labelled"] = False
+    return {**figure, "labelled": False}
+
+
+def _layout(view, highlight, gap: float) -> dict:
+    """Nodes and edges with columns ``gap`` apart; each labelled edge knows where its label would
+    rather sit (``t``, a fraction of the way along it), placement.py decides where it does."""
     network, widths = view.network, view.solution.spec.widths
     depth = network.depth
     tall = max(widths) + 1  # room for a bias node above the tallest column
@@ -33,13 +50,13 @@ def network_figure(view, highlight=None) -> dict:
     for l, width in enumerate(widths):
         for j in range(1, width + 1):
             y = (tall - 1 - width) * NEURON_GAP / 2 + (j + 0.5) * NEURON_GAP  # below the bias row
-            place[(l, j)] = (l * LAYER_GAP, y)
+            place[(l, j)] = (l * gap, y)
             latex = view.latex(network.out(l, j, None))  # a neuron, not one sample's value of it
             nodes.append(_node(place[(l, j)], latex, "input" if l == 0 else "neuron", _on(highlight, l, j)))
     for p in network.parameters:
         q = p.quantity
         if q.kind == "bias" and (q.layer - 1, 0) not in place:
-            place[(q.layer - 1, 0)] = ((q.layer - 1) * LAYER_GAP, NEURON_GAP / 2)
+            place[(q.layer - 1, 0)] = ((q.layer - 1) * gap, NEURON_GAP / 2)
             nodes.append(_node(place[(q.layer - 1, 0)], "1", "bias", False))
         for j in (p.reaches if q.kind == "bias" else (q.to,)):
             start = place[(q.layer - 1, 0 if q.kind == "bias" else q.source)]
@@ -48,9 +65,9 @@ def network_figure(view, highlight=None) -> dict:
                                             (q.kind == "weight" and _on(highlight, q.layer - 1, q.source)))
             once = labelled and (q.kind == "weight" or j == p.reaches[0])  # a shared bias is labelled once
             edges.append(_edge(view, start, place[(q.layer, j)], p, j, widths[q.layer], once, on))
-    captions = [{"x": l * LAYER_GAP, "y": (tall + 0.2) * NEURON_GAP, "text": layer.activation}
+    captions = [{"x": l * gap, "y": (tall + 0.2) * NEURON_GAP, "text": layer.activation}
                 for l, layer in enumerate(view.solution.spec.layers, start=1)]
-    return {"width": depth * LAYER_GAP, "height": (tall + 0.6) * NEURON_GAP, "nodes": nodes, "edges": edges,
+    return {"width": depth * gap, "height": (tall + 0.6) * NEURON_GAP, "nodes": nodes, "edges": edges,
             "highlighted": highlight is not None,
             "captions": captions, "labelled": all(max(widths[l], widths[l + 1]) <= LABELLED_WIDTH
                                                   for l in range(depth))}
@@ -69,13 +86,13 @@ def _node(at: tuple, latex: str, kind: str, on: bool) -> dict:
 
 
 def _edge(view, start: tuple, end: tuple, parameter, j: int, width: int, labelled: bool, on: bool) -> dict:
-    """An edge; its label sits part of the way along it, further for lower targets, so the labels
-    of the edges leaving one node do not overlap."""
+    """An edge; its label would rather sit part of the way along it (t), further for lower targets,
+    so the labels of the edges leaving one node do not overlap."""
     t = 0.28 + (0.44 * (j - 1) / (width - 1) if width > 1 else 0.22)
     label = view.latex(parameter.symbol)
     value = "" if view.symbolic else view.number(parameter.value)
     return {"x1": start[0], "y1": start[1], "x2": end[0], "y2": end[1], "on": on, "labelled": labelled,
-            "lx": start[0] + t * (end[0] - start[0]), "ly": start[1] + t * (end[1] - start[1]),
+            "t": t,
             "latex": f"{label} = {value}" if value else label,
             "text": f"{plain(label)} = {value.replace('-', '−')}" if value else plain(label)}
 

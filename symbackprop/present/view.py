@@ -14,9 +14,12 @@ from sympy.core.parameters import evaluate
 from ..engine.steps import Step, add, definition, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, Quantity, QuantityMatrix, number_value
+from ..model.quantities import ELLIPSIS, number_value
 from ..model.rules import ACTIVATIONS
+from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
+from .derivations import cancellation
+from .notice import notices
 from .printing import Equation, SolutionPrinter
 
 if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
@@ -82,6 +85,7 @@ class ViewBuilder:
             "network": self.network_description(),
             "given": self.given(),
             "rules": self.rules(),
+            "closed_delta": self.closed_delta(),
             # formulas alone are the same for every sample: lecture notes show the first one
             "one_sample_shown": self.sample is not None and len(spec.samples) > 1,
             "worked_sample": self.sample,
@@ -94,6 +98,7 @@ class ViewBuilder:
             "parameters": self.parameter_table(),
             "history": self.history(),
             "outputs": None if self.symbolic else self.outputs_table(),
+            "notices": [] if self.symbolic else notices(self),
             "verification": self.verification(),
             "form": self.form,
             "matrix": self.matrix() if self.form in ("matrix", "both") else None,
@@ -122,7 +127,8 @@ class ViewBuilder:
         return self.sample is None or s == self.sample
 
     def other_samples(self) -> list[dict]:
-        """The samples not worked in full: each neuron's net input, output and delta, and the error."""
+        """The samples not worked in full: each neuron's net input and output, and the error (their
+        δ come in the backward pass, where δ is defined)."""
         if self.sample is None or self.symbolic:
             return []
         derivation, network = self.solution.shown, self.network
@@ -133,15 +139,22 @@ class ViewBuilder:
             s = forward.sample
             neurons = [{"label": self.latex(network.out(l, j, s)),
                         "net": self.number(derivation.values[network.net(l, j, s)]),
-                        "out": self.number(derivation.values[network.out(l, j, s)]),
-                        "delta": self._delta(l, j, s)}
+                        "out": self.number(derivation.values[network.out(l, j, s)])}
                        for l in range(1, network.depth + 1) for j in range(1, network.widths[l] + 1)]
             rows.append({"index": s, "neurons": neurons, "error": self.number(forward.error.value)})
         return rows
 
-    def _delta(self, layer: int, j: int, s: int) -> str:
-        value = self.solution.shown.values.get(self.network.delta(layer, j, s))
-        return "" if value is None else self.number(value)
+    def other_deltas(self, layer: int) -> list[dict]:
+        """The δ of a layer's neurons for the samples not worked in full, where the step has them."""
+        if self.sample is None or self.symbolic:
+            return []
+        network, values, rows = self.network, self.solution.shown.values, []
+        for s in self.solution.shown.update_samples:
+            for j in range(1, network.widths[layer] + 1):
+                delta = network.delta(layer, j, s)
+                if not self._shown_sample(s) and delta in values:
+                    rows.append({"sample": s, "label": self.latex(delta), "value": self.number(values[delta])})
+        return rows
 
     def network_description(self) -> dict:
         spec = self.solution.spec
@@ -188,7 +201,8 @@ class ViewBuilder:
                 continue
             seen.append((layer.activation, layer.alpha))
             shown = ACTIVATIONS[layer.activation].shown(layer.alpha)
-            rules.append({"name": layer.activation, "words": "",
+            rules.append({"name": layer.activation, "words": words.RULES.get(layer.activation, "").format(
+                              kronecker=self.latex(sp.KroneckerDelta(*sp.symbols("k j", integer=True), evaluate=False))),
                           "equations": [self.equation(definition(lhs, form)) for lhs, form in shown]})
         return rules + [self._loss_rule()]
 
@@ -225,7 +239,6 @@ class ViewBuilder:
         }
 
     def backward_layer(self, layer) -> dict:
-        simplification = self.network.simplification if layer.layer == self.network.depth else None
         samples = [{
             "index": sample.sample,
             "error_form": self.equation(sample.error_form) if sample.error_form else None,
@@ -239,8 +252,8 @@ class ViewBuilder:
         table = [self.parameter_row(pd) for pd in layer.parameters if pd not in worked]
         return {"index": layer.layer, "output": layer.layer == self.network.depth,
                 "elementwise": self.network.activation(layer.layer)[0].elementwise,
-                "simplification": simplification.reason if simplification else None,
-                "samples": samples, "parameters": parameters, "table": table}
+                "samples": samples, "parameters": parameters, "table": table,
+                "other_deltas": self.other_deltas(layer.layer)}
 
     def _neuron_row(self, neuron) -> dict:
         """A neuron not worked in full: its δ as the product of its factors with numbers, so that the
@@ -264,8 +277,16 @@ class ViewBuilder:
                         for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)
                         if self._shown_sample(s)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
+            "said": self._shift_invariant(pd.parameter),
             "update_step": self.equation(pd.update) if pd.update else None,
         }
+
+    def _shift_invariant(self, parameter) -> str:
+        """Why a shared bias of a softmax layer has a gradient of exactly 0, where one does."""
+        layer = self.solution.spec.layers[parameter.quantity.layer - 1]
+        if not (parameter.is_bias and layer.bias_kind == "shared" and ACTIVATIONS[layer.activation].shift_invariant):
+            return ""
+        return words.shift_invariant_words(layer.activation)
 
     def parameter_row(self, pd) -> dict:
         """A parameter not worked in full, in one row: its chain's product with numbers (of the worked
@@ -273,7 +294,10 @@ class ViewBuilder:
         s = self.sample or self.solution.shown.update_samples[0]
         chain = next((c for u, c in zip(self.solution.shown.update_samples, pd.chains) if u == s), pd.chains[0])
         parts = self.equation(chain).parts
+        # with several samples the gradient combines every sample's term: all of them, to check it by hand
+        terms = [self.number(c.value) for c in pd.chains] if len(pd.chains) > 1 else []
         return {"label": self.latex(pd.parameter.symbol), "product": parts[-2] if len(parts) > 2 else parts[-1],
+                "terms": terms,
                 "gradient": self.number(pd.gradient.value),
                 "updated": self.number(pd.update.value if pd.update else pd.parameter.value)}
 
@@ -290,48 +314,16 @@ class ViewBuilder:
         }
 
     def matrix(self) -> dict:
-        """Nielsen's BP1-BP4 with this network's matrices; in symbolic mode, the equations alone."""
-        form = self.solution.matrix
-        def equations(layer):  # in symbolic mode, a matrix known only by its numbers says nothing
-            return [self.equation(step) for step in layer.steps if step.forms or not self.symbolic]
+        """Nielsen's BP1-BP4 with this network's matrices (matrix_view.py)."""
+        from .matrix_view import MatrixView
 
-        return {
-            "samples": list(form.samples), "several": len(form.samples) > 1,
-            "reduction": self.solution.spec.reduction,
-            "forward": [{"index": layer.layer, "equations": equations(layer)} for layer in form.forward],
-            "backward": [{"index": layer.layer, "output": layer.layer == self.network.depth,
-                          "equations": equations(layer)} for layer in form.backward],
-            "rules": [self.equation(step) for step in self.matrix_rules()],
-            "checked": sum(len(entries) for _, entries in form.entries),
-            # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
-            # transpose, a gradient) or the samples (one column each), whichever is wider
-            "columns": max(*self.network.widths, len(form.samples)),
-        }
+        return MatrixView(self).build()
 
-    def matrix_rules(self) -> list:
-        """BP1-BP4 in the notation's letters, for a layer l (and the output layer L)."""
-        def m(kind, layer, **fields):
-            return QuantityMatrix(Quantity(kind, layer, **fields), 1, 1)
-
-        rate = self.network.rate
-        below = m("outs", "l-1")
-        elementwise = self.network.activation(self.network.depth)[0].elementwise
-        bp1 = (sp.HadamardProduct(m("grad_outs", "L"), m("slopes", "L"), evaluate=False) if elementwise
-               else sp.MatMul(sp.Transpose(m("jacobian", "L")), m("grad_outs", "L"), evaluate=False))
-        has_biases = any(layer.bias is not None for layer in self.solution.spec.layers)
-        net = sp.MatMul(m("weights", "l"), below, evaluate=False)
-        equations = [
-            (m("nets", "l"), sp.MatAdd(net, m("biases", "l"), evaluate=False) if has_biases else net),
-            (m("outs", "l"), m("activated", "l")),
-            (m("deltas", "L"), bp1),
-            (m("deltas", "l"), sp.HadamardProduct(sp.MatMul(sp.Transpose(m("weights", "l+1")), m("deltas", "l+1"),
-                                                            evaluate=False), m("slopes", "l"), evaluate=False)),
-            *([(m("gradient_biases", "l"), m("deltas", "l"))] if has_biases else []),
-            (m("gradient_weights", "l"), sp.MatMul(m("deltas", "l"), sp.Transpose(below), evaluate=False)),
-            (m("weights", "l", updated=True), sp.MatAdd(m("weights", "l"), sp.MatMul(
-                sp.Integer(-1), rate, m("gradient_weights", "l"), evaluate=False), evaluate=False)),
-        ]
-        return [definition(lhs, form) for lhs, form in equations]
+    def closed_delta(self) -> dict | None:
+        """§2's derivation of the output δ's closed form, where the output activation and loss have one."""
+        spec, simplification = self.solution.spec, self.network.simplification
+        found = cancellation(spec.layers[-1].activation, spec.loss, self.printer)
+        return found and {**found, "reason": simplification.reason}
 
     def parameter_table(self) -> list[dict]:
         training, rows = self.solution.training, []

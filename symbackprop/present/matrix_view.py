@@ -1,0 +1,141 @@
+"""Stage 4a, the matrix form: Nielsen's BP1-BP4 with this network's matrices, and the words each
+step needs (which σ, which slope, why a shared bias sums δ, that each column is one sample's), for
+the templates' matrix macros. Presentation of matrix.py's steps; every string printed here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import sympy as sp
+from sympy.core.parameters import evaluate
+
+from ..engine.steps import definition
+from ..model.quantities import Quantity, QuantityMatrix
+from ..model.rules import ACTIVATIONS
+from . import words
+from .printing import Equation
+
+if TYPE_CHECKING:
+    from .view import ViewBuilder
+
+
+class MatrixView:
+    def __init__(self, view: ViewBuilder):
+        self.view = view
+
+    def build(self) -> dict:
+        """Nielsen's BP1-BP4 with this network's matrices; in symbolic mode, the equations alone."""
+        form = self.view.solution.matrix
+
+        def shown(layer):  # in symbolic mode, a matrix known only by its numbers says nothing
+            return [step for step in layer.steps if step.forms or not self.view.symbolic]
+
+        seen: set = set()  # what was said once is not said again for the next layer
+
+        def said(step, layer) -> str:
+            text = self._said(step.role, layer)
+            first = text not in seen
+            seen.add(text)
+            return text if first else ""
+
+        def described(layer):
+            steps = shown(layer)
+            return {"index": layer.layer, "output": layer.layer == self.view.network.depth,
+                    "equations": [self.view.equation(step) for step in steps],
+                    "said": [said(step, layer.layer) for step in steps],
+                    "closed": self.matrix_closed_delta() if layer.layer == self.view.network.depth else None,
+                    # the closed form follows the layer's last δ (softmax: one δ step per sample)
+                    "closed_after": max((i for i, step in enumerate(steps) if step.role == "matrix_delta"),
+                                        default=-1)}
+
+        activations = [(l, layer.activation) for l, layer in enumerate(self.view.solution.spec.layers, start=1)]
+        return {
+            "samples": list(form.samples), "several": len(form.samples) > 1,
+            "reduction": self.view.solution.spec.reduction,
+            "forward": [described(layer) for layer in form.forward],
+            "backward": [described(layer) for layer in form.backward],
+            "rules": [self.view.equation(step) for step in self.matrix_rules()],
+            "shared_bias_rule": self._shared_bias_rule(),
+            "closed_rule": self._closed_rule(),
+            "activations": words.layer_list(activations),
+            "not_elementwise": sorted({words.name(a) for _, a in activations if not ACTIVATIONS[a].elementwise}),
+            "checked": sum(len(entries) for _, entries in form.entries),
+            # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
+            # transpose, a gradient) or the samples (one column each), whichever is wider
+            "columns": max(*self.view.network.widths, len(form.samples)),
+        }
+
+    def _said(self, role: str, layer: int) -> str:
+        """The words a matrix-form step needs before it: which σ, which slope, why a bias sums."""
+        solution = self.view.solution
+        spec = solution.spec.layers[layer - 1]
+        rule = ACTIVATIONS[spec.activation]
+        return words.before_step(role, spec.activation, rule.elementwise, spec.bias_kind == "shared",
+                                 rule.shift_invariant, len(solution.matrix.samples), solution.spec.reduction)
+
+    def matrix_closed_delta(self) -> Equation | None:
+        """δ^L = a^L − y with the numbers of each column, where §2 derives the closed form; δ's
+        entries are the per-weight derivation's values of the same quantities."""
+        if self.view.closed_delta() is None or self.view.symbolic:
+            return None
+        network, values = self.view.network, self.view.solution.shown.values
+        samples, n, depth = self.view.solution.matrix.samples, network.outputs, network.depth
+        targets = [[self.view.solution.spec.samples[s - 1].targets[j] for s in samples] for j in range(n)]
+        outs = [[values[network.out(depth, j, s)] for s in samples] for j in range(1, n + 1)]
+        deltas = [[values[network.delta(depth, j, s)] for s in samples] for j in range(1, n + 1)]
+
+        def label(kind, layer=None):
+            return QuantityMatrix(Quantity(kind, layer), n, len(samples))
+
+        printer = self.view.printer
+        with evaluate(False):
+            form = sp.MatAdd(label("outs", depth), sp.MatMul(sp.Integer(-1), label("targets")), evaluate=False)
+        numbers = f"{printer.matrix(outs)} - {printer.matrix(targets)}"
+        return printer.equation([label("deltas", depth), form, numbers, printer.matrix(deltas)], aligned=True)
+
+    def _shared_bias_rule(self) -> Equation | None:
+        """BP3 for a layer with one shared bias: the sum of its δ, a row of ones times δ."""
+        if not any(layer.bias_kind == "shared" for layer in self.view.solution.spec.layers):
+            return None
+        ones = sp.MatrixSymbol("\\mathbf{1}", 1, 1)
+        lhs = QuantityMatrix(Quantity("gradient_biases", "l"), 1, 1)
+        with evaluate(False):
+            return self.view.equation(definition(lhs, sp.MatMul(sp.Transpose(ones), QuantityMatrix(
+                Quantity("deltas", "l"), 1, 1), evaluate=False)))
+
+    def _closed_rule(self) -> Equation | None:
+        """BP1 in closed form, δ^L = a^L − y, where §2 derives it."""
+        if self.view.closed_delta() is None:
+            return None
+        def m(kind, layer):
+            return QuantityMatrix(Quantity(kind, layer), 1, 1)
+        with evaluate(False):
+            return self.view.equation(definition(m("deltas", "L"), sp.MatAdd(
+                m("outs", "L"), sp.MatMul(sp.Integer(-1), m("targets", None), evaluate=False), evaluate=False)))
+
+    def matrix_rules(self) -> list:
+        """BP1-BP4 in the notation's letters, for a layer l (and the output layer L)."""
+        def m(kind, layer, **fields):
+            return QuantityMatrix(Quantity(kind, layer, **fields), 1, 1)
+
+        rate = self.view.network.rate
+        below = m("outs", "l-1")
+        elementwise = self.view.network.activation(self.view.network.depth)[0].elementwise
+        bp1 = (sp.HadamardProduct(m("grad_outs", "L"), m("slopes", "L"), evaluate=False) if elementwise
+               else sp.MatMul(sp.Transpose(m("jacobian", "L")), m("grad_outs", "L"), evaluate=False))
+        has_biases = any(layer.bias is not None for layer in self.view.solution.spec.layers)
+        net = sp.MatMul(m("weights", "l"), below, evaluate=False)
+        equations = [
+            (m("nets", "l"), sp.MatAdd(net, m("biases", "l"), evaluate=False) if has_biases else net),
+            (m("outs", "l"), m("activated", "l")),
+            (m("deltas", "L"), bp1),
+            (m("deltas", "l"), sp.HadamardProduct(sp.MatMul(sp.Transpose(m("weights", "l+1")), m("deltas", "l+1"),
+                                                            evaluate=False), m("slopes", "l"), evaluate=False)),
+            *([(m("gradient_biases", "l"), m("deltas", "l"))] if has_biases else []),
+            (m("gradient_weights", "l"), sp.MatMul(m("deltas", "l"), sp.Transpose(below), evaluate=False)),
+            (m("weights", "l", updated=True), sp.MatAdd(m("weights", "l"), sp.MatMul(
+                sp.Integer(-1), rate, m("gradient_weights", "l"), evaluate=False), evaluate=False)),
+        ]
+        return [definition(lhs, form) for lhs, form in equations]
+

@@ -1,0 +1,77 @@
+"""What the matrix form says beside its equations: which function σ is in each layer, what its
+slope is, why a shared bias sums the layer's δ. Tables by activation, read by view.py.
+
+σ in Nielsen's equations is each layer's own activation, not only the sigmoid; a document that
+never says which one leaves "σ'(z) = [1 1 1]" for a ReLU layer looking wrong, and calls softmax
+"entry by entry", which it is not.
+"""
+
+from __future__ import annotations
+
+#: An activation's name in a sentence, and how it is applied to a layer's net inputs
+NAMES = {"sigmoid": "the sigmoid", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "leaky ReLU",
+         "linear": "the identity", "softmax": "softmax"}
+
+#: The entries of σ'(z) for an element-wise activation, in words
+SLOPES = {
+    "sigmoid": "the sigmoid's slope, each output times one minus itself",
+    "tanh": "tanh's slope, one minus each output squared",
+    "relu": "ReLU's slope: 1 where the net input is positive, 0 where it is not",
+    "leaky_relu": "leaky ReLU's slope: 1 where the net input is positive, alpha where it is not",
+    "linear": "the identity's slope, 1 everywhere",
+}
+
+#: Said of an activation's rule in §2 before its equations; {kronecker} is δ_kj as printed
+RULES = {"softmax": "its slope uses the Kronecker delta ${kronecker}$, 1 when $k = j$ and 0 otherwise "
+                    "(a number, not a neuron's error $\\delta$)"}
+
+#: Said of a layer's outputs, a = σ(z)
+APPLIED = {True: "applied to each net input on its own (entry by entry)",
+           False: "not entry by entry: each output divides its own exponential by the sum of the whole layer's"}
+
+
+def name(activation: str) -> str:
+    return NAMES[activation]
+
+
+def _listed(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def layer_list(activations: list[tuple[int, str]]) -> str:
+    """"ReLU in layer 1 and softmax in layer 2", "the sigmoid in layers 1 and 2": which σ each layer has."""
+    layers: dict[str, list[str]] = {}
+    for l, a in activations:
+        layers.setdefault(a, []).append(str(l))
+    return _listed([f"{NAMES[a]} in layer{'s' if len(ls) > 1 else ''} {_listed(ls)}" for a, ls in layers.items()])
+
+
+#: Said before ∇_a C when each column is one sample's: by reduction, where the samples combine
+COLUMNS = {"mean": "the mean's factor 1/{m} comes in once, in BP3 and BP4 below",
+           "sum": "the sum over the samples comes in BP3 and BP4 below"}
+
+
+def before_step(role: str, activation: str, elementwise: bool, shared_bias: bool, shift_invariant: bool,
+                samples: int = 1, reduction: str = "mean") -> str:
+    """The sentence a matrix-form step of this role needs first, or ""."""
+    if role == "matrix_grad_out" and samples > 1:
+        return ("Each column is the derivative of that sample's own error, not of the error over all "
+                f"{samples} samples: " + COLUMNS[reduction].format(m=samples) + ".")
+    if role == "matrix_out":
+        return f"Here $\\sigma$ is {NAMES[activation]}, {APPLIED[elementwise]}:"
+    if role == "matrix_slope":
+        return f"$\\sigma'$ is {SLOPES[activation]}:"
+    if role == "matrix_gradient_biases" and shared_bias:
+        said = ("The layer has one shared bias, added to every neuron's net input, so its gradient is the sum "
+                "of the layer's $\\delta$ (a row of ones times $\\delta$), not $\\delta$ itself.")
+        return said + (" " + shift_invariant_words(activation, rounded=True) if shift_invariant else "")
+    return ""
+
+
+def shift_invariant_words(activation: str, rounded: bool = False) -> str:
+    """Why the sum of a shift-invariant layer's δ, its shared bias's gradient, is 0. ``rounded``: the
+    matrix form sums the δ's printed entries' exact values, which may leave a speck of rounding."""
+    return (f"The sum is {'0' if rounded else 'exactly 0'}: {NAMES[activation]} is unchanged when every net "
+            "input of its layer moves by the same amount, and the shared bias moves them all together, so it "
+            "cannot change the error" + (" (a value far below the printed digits is the working precision's "
+                                         "rounding)." if rounded else "."))
