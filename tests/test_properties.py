@@ -9,6 +9,7 @@ Every failure it finds becomes a regular test (tests/test_reliability.py).
 """
 
 import json
+import math
 import os
 import time
 
@@ -99,8 +100,11 @@ def test_random_networks_solve_and_match_the_reference(data):
     assert time.monotonic() - started < SECONDS
     spec = solution.spec
     flat = reference.parameters(spec)
-    with mpmath.workdps(exact_reference.DIGITS):  # floats cannot evaluate a saturated logarithmic loss
-        truth = float(exact_reference.error(spec, exact_reference.initial(spec)))
+    for digits in (exact_reference.DIGITS, 1500):  # floats cannot evaluate a saturated logarithmic loss,
+        with mpmath.workdps(digits):                 # nor 80 digits one saturated at net 668
+            truth = float(exact_reference.error(spec, exact_reference.initial(spec)))
+        if math.isfinite(truth):
+            break
     assert solution.training.history[0] == pytest.approx(truth, rel=1e-9, abs=1e-300)
     for p, value in zip(solution.network.parameters, flat):
         assert p.value == value
