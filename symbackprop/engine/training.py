@@ -226,26 +226,33 @@ def _float_run(network: SymbolicNetwork, derivation: Derivation, loop: _Loop, ex
         return None, "a value leaves the float range: training diverges, or saturates beyond a float"
     drift = _drift(floats, exact, head) * iterations / head
     spread = _relative(_everything(nudged), _everything(floats))
-    condition = _error_condition(network, derivation, floats.final) * 2.0 ** -53
+    condition, saturation = (2.0 ** (bits - 53) for bits in _lost_bits(network, derivation, floats.final))
     for witness, what in ((drift, "double precision drifts by {} of a value"),
                           (spread, "one rounding more at the start moves the result by {} of a value"),
                           (condition, "the final error is a difference that double precision resolves to {} "
-                                      "of its size")):
+                                      "of its size"),
+                          (saturation, "units saturate until double precision keeps {} of their slopes")):
         if not witness <= DRIFT:
             return floats, what.format("all" if not witness < 1 else f"{witness:.0e}")
     return floats, None
 
 
-def _error_condition(network: SymbolicNetwork, derivation: Derivation, parameters: tuple) -> float:
-    """The total error's scale over its size at ``parameters``, in floats (evaluate.BOUNDS): how many
-    times its size the rounding of the terms it is made from may move it."""
+def _lost_bits(network: SymbolicNetwork, derivation: Derivation, parameters: tuple) -> tuple[float, float]:
+    """The bits floats lose at ``parameters``: to cancellation in the total error (its scale over its
+    size, evaluate.BOUNDS: an output that has nearly reached its target), and to saturation in the
+    most saturated layer's slopes (the rule table's extra_bits: out(1 - out) of a sigmoid at net 30
+    keeps 10 of a float's 53 bits), which the later updates are made of."""
     known = {key: (v, abs(v)) for key, v in network.given_values().items()}
     known.update({p.symbol: (v, abs(v)) for p, v in zip(network.parameters, parameters)})
     everything = tuple(range(1, network.sample_count + 1))
     for step in [*derivation.forward_steps(everything), *([derivation.error] if len(everything) > 1 else [])]:
         known.update(dict.fromkeys((step.lhs, *step.aliases), evaluate_form(step.forms[-1], BOUNDS, known)))
     value, scale = known[derivation.error.lhs]
-    return scale / abs(value) if value else (math.inf if scale else 1.0)
+    condition = scale / abs(value) if value else (math.inf if scale else 1.0)
+    saturation = max(network.activation(layer)[0].extra_bits(
+        [known[network.net(layer, j, s)][0] for j in range(1, network.widths[layer] + 1)])
+        for layer in range(1, network.depth + 1) for s in everything)
+    return math.log2(condition) if condition > 0 else 0.0, saturation
 
 
 def _exact_run(loop: _Loop, iterations: int, bits: int, progress: Callable | None = None) -> tuple[_Run, int]:

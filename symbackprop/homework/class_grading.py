@@ -117,7 +117,7 @@ def _variant_of(index: VariantIndex, sheet: Path) -> tuple[str, Path]:
     if variant is None:
         raise SpecError(f"{sheet}: variant: missing; an answers template that symbackprop variants wrote names "
                         f"its variant in its header")
-    variant = str(variant)
+    variant = next((v for v in index.specs if v.lower() == str(variant).lower()), str(variant))
     if variant not in index.specs:
         raise SpecError(f"{sheet}: variant {variant!r} is not in {index.path.name} (a sheet of another set?)")
     expected = index.specs[variant]
@@ -163,7 +163,12 @@ def grade_responses(index: VariantIndex, path: str | Path, score: str = "ecf", p
 def _attempts(path: Path) -> tuple[list[dict], str | None]:
     """The attempts of the file (rows with a Response column), and the name of Moodle's grade column."""
     reader = csv.DictReader(io.StringIO(read_bounded(path, MAX_RESPONSES_BYTES, "a Moodle responses file")))
-    columns = reader.fieldnames or []
+    try:
+        columns, rows = reader.fieldnames or [], list(reader)
+    except csv.Error as exc:
+        raise SpecError(f"{path}: not a CSV file as Moodle writes them ({exc})") from None
+    if len(set(columns)) != len(columns):
+        raise SpecError(f"{path}: a column name appears twice; expected Moodle's download as it was written")
     if not any(re.fullmatch(r"Response \d+", c or "") for c in columns):
         raise SpecError(f"{path}: no 'Response N' column; expected the responses download of Moodle's quiz "
                         f"Responses report (with the question text ticked)")
@@ -171,9 +176,9 @@ def _attempts(path: Path) -> tuple[list[dict], str | None]:
         raise SpecError(f"{path}: no 'Question N' column, which names each attempt's variant; download the "
                         f"report again with 'Question text' ticked")
     grade = next((c for c in columns if c and c.startswith("Grade/")), None)
-    attempts = [dict(r) for r in reader if any((r.get(c) or "").strip() for c in columns if c and c.startswith("Response"))]
+    attempts = [dict(r) for r in rows if any((v or "").strip() for v in r.values() if isinstance(v, str))]
     if not attempts:
-        raise SpecError(f"{path}: no attempts (every Response column is empty)")
+        raise SpecError(f"{path}: no attempts")
     return attempts, grade
 
 
@@ -205,7 +210,7 @@ def _attempt_answers(index: VariantIndex, variant: str, attempt: dict) -> dict:
                             f"read as a thousands separator; regrade after telling students to write a point")
         answers[labels[position - 1]] = value
     if not answers:
-        raise SpecError("response: every part is empty")
+        raise SpecError("response: no answer (every part is empty, or the attempt has no response)")
     return {"answers": {label: answers.get(label) for label in labels}}  # as a filled answers template
 
 

@@ -51,7 +51,9 @@ class ClosedForms:
         form = _flat_product(form)
         values = self.solution.derivation.values
         found, expected = evaluate_form(form, FLOATS, values), step.value
-        if not math.isclose(found, expected, rel_tol=1e-9, abs_tol=1e-12 * max(1.0, abs(expected))):
+        # at the floats the derivation rounded to, an output that underflowed to 0 makes t/out 0/0: no test
+        if math.isfinite(found) and not math.isclose(found, expected, rel_tol=1e-9,
+                                                     abs_tol=1e-12 * max(1.0, abs(expected))):
             raise VerificationError(f"the closed form of {step.lhs} gives {found!r}, the product of partials "
                                     f"{expected!r}")
         return form
