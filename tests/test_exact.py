@@ -158,3 +158,26 @@ def test_saturated_random_networks_export_exact_values(spec):
     assume(not any(n.at_kink for f in solution.derivation.forward for n in f.neurons))
     assert_exact(spec)
     assert math.isfinite(_json(spec)["history"][-1])
+
+
+def test_units_that_saturate_during_a_long_run_are_trained_exactly():
+    """Online, hidden_deltas: updated, 3000 iterations: the tanh layer's weights grow to 10^4 and its
+    slopes 1 - out² lose their digits in floats; the float run was off by 2e-8 with no word. The values
+    are a second hostile tester's, from two independent mpmath programs at 1,000 and 2,500 digits."""
+    spec = {"samples": [{"inputs": [0.09, -0.39], "targets": [-0.3, -0.456]},
+                        {"inputs": [0.118, 0.72], "targets": [0.894, -0.889]}],
+            "layers": [{"activation": {"name": "leaky_relu", "alpha": 0.1}, "weights": [[-1.128, -1.6]]},
+                       {"activation": "tanh", "weights": [[0.3], [-1.452]]},
+                       {"activation": "linear", "weights": [[0.2, -0.815], [1.248, 1.76]], "bias": [2.0, 1.2]}],
+            "loss": "half_sse", "learning_rate": 1.0, "reduction": "sum", "mode": "online", "update_biases": False,
+            "hidden_deltas": "updated", "iterations": 3000}
+    final = symbackprop.solve(spec).training.final
+    assert final[0] == pytest.approx(-2.6095237784613072, rel=1e-12)
+    assert final[2] == pytest.approx(11.491771307311816, rel=1e-12)
+
+
+def test_lecture_notes_of_an_output_that_underflows(tmp_path):
+    """--symbolic exited 3: the closed form out - t, evaluated at an output that underflowed to 0, gave 0/0."""
+    spec = tmp_path / "far.json"
+    spec.write_text(json.dumps(_one_layer("sigmoid", [[1]], [0], "binary_cross_entropy", layer={"bias": -746})))
+    assert main(["solve", str(spec), "--symbolic", "-f", "md", "-o", str(tmp_path / "out")]) == 0

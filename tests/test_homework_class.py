@@ -188,3 +188,25 @@ def test_a_real_moodle_download_is_regraded(tmp_path, capsys):
             assert r["diagnosis"] == planted[n] and r["wrong"] >= 1
         else:  # three blanks cost three points, as in Moodle
             assert (r["wrong"], r["unanswered"], r["moodle"]) == (0, 3, "87.0") and r["score"] == pytest.approx(87.0, abs=0.1)
+
+
+def test_a_download_with_a_huge_cell_a_repeated_column_or_empty_attempts(a_class, tmp_path, capsys):
+    folder, _ = a_class
+    index = str(folder / "set" / "variants.json")
+    text = _responses(folder).read_text(encoding="utf-8")
+    header, first, *rest = text.split("\n")
+    huge = tmp_path / "huge.csv"
+    huge.write_text("\n".join([header, first.replace("part 1:", "part 1: " + "9" * 200_000, 1), *rest]), encoding="utf-8")
+    repeated = tmp_path / "repeated.csv"
+    repeated.write_text("\n".join([header + ",Response 1", *(line + "," for line in [first, *rest] if line)]),
+                        encoding="utf-8")
+    for path in (huge, repeated):
+        assert main(["check", index, "--moodle-responses", str(path)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "Traceback" not in err[0]
+    empty = tmp_path / "empty.csv"
+    blank = first.split(",")
+    empty.write_text("\n".join([header, first, ",".join(blank[:9] + [""] + blank[10:])]), encoding="utf-8")
+    assert main(["check", index, "--moodle-responses", str(empty), "--format", "json"]) == 2
+    rows = yaml.safe_load(capsys.readouterr().out)
+    assert len(rows) == 2 and "no answer" in rows[1]["error"]
