@@ -210,3 +210,17 @@ def test_a_download_with_a_huge_cell_a_repeated_column_or_empty_attempts(a_class
     assert main(["check", index, "--moodle-responses", str(empty), "--format", "json"]) == 2
     rows = yaml.safe_load(capsys.readouterr().out)
     assert len(rows) == 2 and "no answer" in rows[1]["error"]
+
+
+def test_short_rows_of_a_download_are_rows(tmp_path, capsys):
+    """A row cut before the grade column, or after the first cell: a row each, never a traceback."""
+    assert main(["variants", str(TEMPLATE), "-n", "4", "--seed", "11", "-f", "md,moodle", "-o", str(tmp_path)]) == 0
+    capsys.readouterr()
+    rows = list(csv.reader((Path(__file__).parent / "homework" / "moodle-5.0-responses.csv").open(encoding="utf-8-sig")))
+    short = tmp_path / "short.csv"
+    with short.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream).writerows([rows[0], rows[1][:5], rows[2][:1], *rows[3:]])
+    assert main(["check", str(tmp_path / "variants.json"), "--moodle-responses", str(short), "--format", "json"]) == 2
+    graded = yaml.safe_load(capsys.readouterr().out)
+    assert len(graded) == 12 and "Question N" not in graded[0]["error"]
+    assert graded[0]["error"] and graded[1]["error"] and not graded[2]["error"]

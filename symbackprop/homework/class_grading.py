@@ -153,6 +153,9 @@ def grade_responses(index: VariantIndex, path: str | Path, score: str = "ecf", p
             found = row(name, graders[variant].check(answers, **options), score, asked=True)
         except SymbackpropError as exc:
             found = failed_row(name, str(exc), exc.exit_status)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours on this attempt: its row says so, the run goes on
+            found = failed_row(name, f"internal error (a bug in symbackprop; please report it): "
+                                     f"{type(exc).__name__}: {exc}", INTERNAL)
         found["variant"], found["moodle"] = variant, _moodle_percent(attempt.get(grade_column or "", ""), grade_column)
         rows.append(found)
         if progress is not None:
@@ -176,7 +179,9 @@ def _attempts(path: Path) -> tuple[list[dict], str | None]:
         raise SpecError(f"{path}: no 'Question N' column, which names each attempt's variant; download the "
                         f"report again with 'Question text' ticked")
     grade = next((c for c in columns if c and c.startswith("Grade/")), None)
-    attempts = [dict(r) for r in rows if any((v or "").strip() for v in r.values() if isinstance(v, str))]
+    # a short row's missing cells are empty (DictReader gives None), a long row's extra ones dropped
+    attempts = [{k: v if isinstance(v, str) else "" for k, v in r.items() if k is not None} for r in rows]
+    attempts = [a for a in attempts if any(v.strip() for v in a.values())]
     if not attempts:
         raise SpecError(f"{path}: no attempts")
     return attempts, grade
