@@ -146,15 +146,25 @@ def _graded(sheet: str) -> Row:
     options = dict(_options)
     score = options.pop("score")
     spec = _grader.solution.spec.source
-    try:
+
+    def graded() -> Row:
         if spec and same_file(sheet, spec):  # a link to the spec, named like a sheet
             raise SpecError(f"{sheet}: the spec being graded against, not an answer sheet")
         return row(sheet, _grader.check(sheet, **options), score)
+
+    return row_or_failure(sheet, graded)
+
+
+def row_or_failure(name: str, graded: Callable[[], Row]) -> Row:
+    """``graded()``, or the row of its failure: bad input and bugs alike are that sheet's error, and
+    the class run goes on."""
+    try:
+        return graded()
     except SymbackpropError as exc:
-        return failed_row(sheet, str(exc), exc.exit_status)
+        return failed_row(name, str(exc), exc.exit_status)
     except Exception as exc:  # noqa: BLE001 - a bug of ours on this sheet: its row says so, the run goes on
-        return failed_row(sheet, f"internal error (a bug in symbackprop; please report it): "
-                                 f"{type(exc).__name__}: {exc}", INTERNAL)
+        return failed_row(name, f"internal error (a bug in symbackprop; please report it): "
+                                f"{type(exc).__name__}: {exc}", INTERNAL)
 
 
 def exit_status(rows: list[Row]) -> int:

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import SpecError, SymbackpropError
+from ..errors import SpecError
 from ..grading.checking import Grader
-from ..grading.classroom import INTERNAL, Row, failed_row, row
+from ..grading.classroom import Row, row, row_or_failure
 from ..grading.sheet import read_sheet
 from ..model.reading import describe, parse_text, read_bounded
 from ..solution import solve
@@ -96,18 +96,22 @@ def grade_variants(index: VariantIndex, sheets: list[Path], score: str = "ecf", 
 def _graded(index: VariantIndex, sheet: Path, graders: dict, score: str, options: dict) -> Row:
     """The sheet's row, whatever happens to it: bad input and bugs alike are its error."""
     variant = ""
-    try:
+
+    def graded() -> Row:
+        nonlocal variant
         variant, spec = _variant_of(index, sheet)
-        if variant not in graders:
-            graders[variant] = Grader(solve(spec))
-        found = row(str(sheet), graders[variant].check(sheet, **options), score, asked=True)
-    except SymbackpropError as exc:
-        found = failed_row(str(sheet), str(exc), exc.exit_status)
-    except Exception as exc:  # noqa: BLE001 - a bug of ours on this sheet: its row says so, the run goes on
-        found = failed_row(str(sheet), f"internal error (a bug in symbackprop; please report it): "
-                                       f"{type(exc).__name__}: {exc}", INTERNAL)
+        return row(str(sheet), _grader(graders, variant, spec).check(sheet, **options), score, asked=True)
+
+    found = row_or_failure(str(sheet), graded)
     found["variant"] = variant
     return found
+
+
+def _grader(graders: dict, variant: str, spec: Path) -> Grader:
+    """The variant's grader, solved once however many sheets answer it."""
+    if variant not in graders:
+        graders[variant] = Grader(solve(spec))
+    return graders[variant]
 
 
 def _variant_of(index: VariantIndex, sheet: Path) -> tuple[str, Path]:
@@ -145,17 +149,15 @@ def grade_responses(index: VariantIndex, path: str | Path, score: str = "ecf", p
         who = " ".join(attempt.get(k, "") for k in ("First name", "Last name")).strip() or "attempt"
         name = f"{who} ({attempt.get('Email address', '')}) #{number}" if attempt.get("Email address") else f"{who} #{number}"
         variant = ""
-        try:
+
+        def graded() -> Row:
+            nonlocal variant
             variant = _attempt_variant(index, attempt)
             answers = _attempt_answers(index, variant, attempt)
-            if variant not in graders:
-                graders[variant] = Grader(solve(index.specs[variant]))
-            found = row(name, graders[variant].check(answers, **options), score, asked=True)
-        except SymbackpropError as exc:
-            found = failed_row(name, str(exc), exc.exit_status)
-        except Exception as exc:  # noqa: BLE001 - a bug of ours on this attempt: its row says so, the run goes on
-            found = failed_row(name, f"internal error (a bug in symbackprop; please report it): "
-                                     f"{type(exc).__name__}: {exc}", INTERNAL)
+            return row(name, _grader(graders, variant, index.specs[variant]).check(answers, **options), score,
+                       asked=True)
+
+        found = row_or_failure(name, graded)
         found["variant"], found["moodle"] = variant, _moodle_percent(attempt.get(grade_column or "", ""), grade_column)
         rows.append(found)
         if progress is not None:
