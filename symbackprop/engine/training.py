@@ -43,8 +43,6 @@ class Training:
     checked: tuple[float, ...]  # after min(CHECKED_ITERATIONS, iterations) iterations
     final: tuple[float, ...]  # after all iterations
     history: tuple[float, ...]  # total error before training and after each iteration
-    exact: int  # how many iterations ran in mpmath (the rest, if any, in floats whose drift was measured)
-    bits: int  # the working precision of those iterations
 
 
 class _Program:
@@ -189,16 +187,14 @@ def train(network: SymbolicNetwork, derivation: Derivation, progress: Callable |
     loop, iterations = _Loop(network, derivation), network.spec.iterations
     try:
         if loop.lines * iterations <= EXACT_WORK:
-            run, bits = _exact_run(loop, iterations, derivation.bits)
-            return _training(run, iterations, bits)
+            return _training(_exact_run(loop, iterations, derivation.bits))
         head = min(iterations, max(CHECKED_ITERATIONS, HEAD_WORK // loop.lines))
-        exact, bits = _exact_run(loop, head, derivation.bits)
+        exact = _exact_run(loop, head, derivation.bits)
         floats, doubt = _float_run(network, derivation, loop, exact, head, progress)
         if doubt is None:
-            return _spliced(exact, floats, head, bits)
+            return _spliced(exact, floats, head)
         if loop.lines * iterations <= EXACT_WORK_MOST:
-            run, bits = _exact_run(loop, iterations, derivation.bits, progress)
-            return _training(run, iterations, bits)
+            return _training(_exact_run(loop, iterations, derivation.bits, progress))
         raise SpecError(f"iterations: {iterations} iterations of this network cannot be computed to every digit "
                         f"shown within the limits ({doubt}); use at most {EXACT_WORK_MOST // loop.lines} "
                         f"iterations, which run in exact arithmetic")
@@ -255,7 +251,7 @@ def _lost_bits(network: SymbolicNetwork, derivation: Derivation, parameters: tup
     return math.log2(condition) if condition > 0 else 0.0, saturation
 
 
-def _exact_run(loop: _Loop, iterations: int, bits: int, progress: Callable | None = None) -> tuple[_Run, int]:
+def _exact_run(loop: _Loop, iterations: int, bits: int, progress: Callable | None = None) -> _Run:
     """Runs at b and 2b bits (b: the derivation's precision and 32 more), doubling until two agree:
     training can saturate a unit further, or bring an output closer to its target, than the first
     update needed bits for."""
@@ -264,9 +260,9 @@ def _exact_run(loop: _Loop, iterations: int, bits: int, progress: Callable | Non
     while bits < MAX_BITS:
         finer = loop.run(iterations, 2 * bits, progress)
         if _relative(_everything(run), _everything(finer)) <= AGREEMENT:
-            return finer, 2 * bits
+            return finer
         run, bits = finer, 2 * bits
-    return run, bits
+    return run
 
 
 def _relative(ours, theirs) -> float:
@@ -286,17 +282,15 @@ def _drift(floats: _Run, exact: _Run, head: int) -> float:
     return max(drift, _relative(floats.final, exact.final)) if head == len(floats.history) - 1 else drift
 
 
-def _training(run: _Run, iterations: int, bits: int) -> Training:
-    floats = [tuple(map(float, values)) for values in (run.first, run.checked, run.final, run.history)]
-    return Training(*floats, exact=iterations, bits=bits)
+def _training(run: _Run) -> Training:
+    return Training(*(tuple(map(float, values)) for values in (run.first, run.checked, run.final, run.history)))
 
 
-def _spliced(exact: _Run, floats: _Run, head: int, bits: int) -> Training:
+def _spliced(exact: _Run, floats: _Run, head: int) -> Training:
     """The exact run's first ``head`` iterations, then the float run's."""
     history = tuple(map(float, exact.history)) + floats.history[head + 1:]
     checked = exact.checked if head >= CHECKED_ITERATIONS else floats.checked
-    return Training(tuple(map(float, exact.first)), tuple(map(float, checked)), floats.final, history,
-                    exact=head, bits=bits)
+    return Training(tuple(map(float, exact.first)), tuple(map(float, checked)), floats.final, history)
 
 
 def _checked(value: float, iteration: int) -> float:
