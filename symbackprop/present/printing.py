@@ -257,9 +257,7 @@ class SolutionPrinter(LatexPrinter):
 
     # -- the matrix form -------------------------------------------------------------------------
     def _print_QuantityMatrix(self, expr):
-        q = expr.quantity
-        label = self.labels.matrix(q)
-        return f"{{{label}}}^{{({q.sample})}}" if q.sample is not None else label
+        return self.labels.matrix(expr.quantity)
 
     def matrix(self, rows) -> str:
         """Numbers (floats) or expressions as a bmatrix."""
