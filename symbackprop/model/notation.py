@@ -195,8 +195,9 @@ class Labels:
             label = formats[q.kind].format(l=q.layer)
         return self._set(self._marked(label, q))
 
-    def generic(self, kind: str) -> str:
-        return self._set(self.notation.generic[kind])
+    def generic(self, kind: str, updated: bool = False) -> str:
+        label = self.notation.generic[kind]
+        return self._set(self.notation.updated(label) if updated else label)
 
     def _label(self, q: Quantity) -> str:
         depth = len(self.widths) - 1

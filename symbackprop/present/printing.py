@@ -182,7 +182,7 @@ class SolutionPrinter(LatexPrinter):
         return self._number_factor(expr.value)
 
     def _print_GenericSymbol(self, expr):
-        return self.labels.generic(expr.kind) + (f"_{{{expr.index}}}" if expr.index else "")
+        return self.labels.generic(expr.kind, expr.updated) + (f"_{{{expr.index}}}" if expr.index else "")
 
     def _print_Dots(self, expr):
         return "\\cdots"
