@@ -14,7 +14,7 @@ from sympy.core.parameters import evaluate
 from ..engine.steps import Step, add, definition, mul, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, generic, number_value
+from ..model.quantities import ELLIPSIS, generic, kind_of, number_value
 from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
@@ -325,6 +325,7 @@ class ViewBuilder:
     def backward_neuron(self, neuron) -> dict:
         return {
             "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
+            "terms_said": self._by_term(neuron),
             "net_label": self.latex(self.network.net(neuron.layer, neuron.index, neuron.sample)),
             "paths": [self.equation(p) for p in neuron.paths],
             "contributions": [self.equation(c) for c in neuron.contributions],
@@ -333,6 +334,18 @@ class ViewBuilder:
             "delta": self.equation(neuron.delta),
             "simplified": self.equation(neuron.simplified) if neuron.simplified else None,
         }
+
+    def _by_term(self, neuron) -> str:
+        """Why ∂E_o1/∂net_o1 in a path through the output layer is δ_o1 (= ∂E_total/∂net_o1): said
+        before the first hidden neuron's paths, where a path's error is an output's own term."""
+        first = neuron.contributions[:1]
+        if not first or neuron.index != 1 or kind_of(first[0].lhs.expr) != "term":
+            return ""
+        network, s = self.network, neuron.sample
+        term, net = network.term(1, s), network.net(network.depth, 1, s)
+        return words.BY_TERM.format(term=self.latex(term), net=self.latex(net), own=self.latex(partial(term, net)),
+                                    total=self.latex(partial(network.error(s), net)),
+                                    delta=self.latex(network.delta(network.depth, 1, s)))
 
     def matrix(self) -> dict:
         """Nielsen's BP1-BP4 with this network's matrices (matrix_view.py)."""

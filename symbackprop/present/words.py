@@ -82,3 +82,9 @@ def shift_invariant_words(activation: str, rounded: bool = False) -> str:
 UPDATE = ("gradient descent moves every parameter against its gradient, by the learning rate times it; "
           "${updated}$ is the weight ${weight}$ after the update{biases}")
 UPDATE_BIASES = {True: ", and a bias is updated the same way", False: " (biases are not updated)"}
+
+
+#: Said before a hidden neuron's paths through an element-wise output layer (Mazur's ∂E_o1/∂out_h1):
+#: why ∂E_o1/∂net_o1, a factor of E_o1's own, is the δ found above; each {name} is printed maths
+BY_TERM = ("Only ${term}$ depends on ${net}$ (each output's error term on its own net input), so "
+           "${own} = {total} = {delta}$, found above; likewise for every output:")
