@@ -44,7 +44,7 @@ def _after(label: str, mark: str) -> str:
     """``mark`` after the whole label, as Nielsen writes w_k': {w^{2}_{11}}', W_{2}', a^{2}_{1}[3]; a
     superscript mark on a label with a superscript (or a fraction) goes on the braced label, not inside."""
     raised = mark.startswith(("^", "'"))
-    return f"{{{label}}}{mark}" if raised and re.search(r"[\\^']", label) else f"{label}{mark}"
+    return f"{{{label}}}{mark}" if raised and re.search(r"[\^']|\\frac", label) else f"{label}{mark}"
 
 
 @dataclass(frozen=True)

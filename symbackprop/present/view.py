@@ -257,7 +257,7 @@ class ViewBuilder:
         form = step.forms[-1]
         if self.symbolic or self.solution.shown.values[target] != 0 or not (form.is_Mul and target in form.args):
             return self.equation(step)
-        return self.printer.equation([step.lhs, *step.forms, f"0 \\quad \\text{{since }} {self.latex(target)} = 0"])
+        return self.printer.equation([step.lhs, *step.forms, f"0 \\;\\; \\text{{since }} {self.latex(target)} = 0"])
 
     def backward_layer(self, layer) -> dict:
         samples = [{
@@ -339,7 +339,7 @@ class ViewBuilder:
         """Why ∂E_o1/∂net_o1 in a path through the output layer is δ_o1 (= ∂E_total/∂net_o1): said
         before the first hidden neuron's paths, where a path's error is an output's own term."""
         first = neuron.contributions[:1]
-        if not first or neuron.index != 1 or kind_of(first[0].lhs.expr) != "term":
+        if not first or neuron.index != 1 or not first[0].lhs.is_Derivative or kind_of(first[0].lhs.expr) != "term":
             return ""
         network, s = self.network, neuron.sample
         term, net = network.term(1, s), network.net(network.depth, 1, s)
