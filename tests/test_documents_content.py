@@ -148,14 +148,14 @@ def test_names_upright_and_exponents_apart_from_layer_indices():
 
 def test_an_updated_parameter_with_a_layer_superscript_wears_a_prime():
     """{w^{2}_{11}}^{+} reads as "w to the 2+"; Nielsen's documents write the update as Nielsen does, w′
-    ({w^{2}_{11}}'), Mazur's as the blog does (w_{5}^{+}), and the checker reads either, and the tilde
+    (w'^{2}_{11}), Mazur's as the blog does (w_{5}^{+}), and the checker reads either, and the tilde
     documents once wrote."""
     nielsen = symbackprop.solve("mazur", notation="nielsen", iterations=1)
     document = symbackprop.render(nielsen, "md")
-    assert "{w^{2}_{11}}' = w^{2}_{11} - \\eta" in document and "}^{+}" not in document
+    assert "w'^{2}_{11} = w^{2}_{11} - \\eta" in document and "}^{+}" not in document
     assert "w_{5}^{+} = w_{5} - \\eta" in symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
     graded = symbackprop.check(nielsen.spec, {"\\tilde{w}^{2}_{11}": "0.3589", "{w^{2}_{11}}^{+}": "0.3589",
-                                              "{w^{2}_{11}}'": "0.3589"})
+                                              "w'^{2}_{11}": "0.3589"})
     assert [g.status for g in graded.grades] == ["correct", "correct", "correct"]
 
 

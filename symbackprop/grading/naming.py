@@ -2,7 +2,7 @@
 
 Labels are matched through a canonical key that ignores case, spacing, braces, ``\\left``/``\\right``
 and the ways of writing a derivative (``dE/dw5``, ``\\frac{\\partial E_{total}}{\\partial w_5}``,
-``dL/dw5``) or an update (``w5+``, ``w_5^{+}``, ``w^{1+}_{10}``, ``{w^{2}_{11}}'``) or a sample (``a_{20}[2]``,
+``dL/dw5``) or an update (``w5+``, ``w_5^{+}``, ``w^{1+}_{10}``, ``w'^{2}_{11}``) or a sample (``a_{20}[2]``,
 ``a_{20}^{(2)}``). Case is kept where it carries meaning: ``\\Delta w``
 (a change) is not ``\\delta`` (a delta). A sheet may name quantities its own way (aliases), and may
 write δ as −∂E/∂net (the target-minus-output convention): a number under a δ label is then read with
@@ -88,7 +88,7 @@ def canonical(label: str) -> str:
     text = _OLD.sub("", text)  # w_6^{old} is w_6
     text = _NEW.sub("^{+}", text)  # an update: w_5^{new}, w_5^{t+1}, w_5(new), w_{5,new}
     text = _TILDE.sub(r"{\1\2}^{+}", text)  # \tilde{w}^{2}_{11}, as documents once wrote an update
-    text = _PRIMED.sub(r"{\1\2}^{+}", _PRIME.sub("'", text))  # w'^{2}_{11} (Nielsen's documents: {w^{2}_{11}}')
+    text = _PRIMED.sub(r"{\1\2}^{+}", _PRIME.sub("'", text))  # w'^{2}_{11}, as Nielsen's documents write it
     text = _JOINED.sub(r"{^{\1}\2}^{+}", text)  # w^{1+}_{10} as {w^{1}_{10}}^{+}
     text = _SAMPLE_FIRST.sub(r"\2\1", _SAMPLE.sub(r"[\1]", text))  # a_{20}^{(2)}, a^{(2)}_{20}: a_{20}[2]
     text = _UPDATE_FIRST.sub(r"_\1^{+}", text)  # w^{+}_{5} as w_{5}^{+}

@@ -41,7 +41,7 @@ def _joined(label: str, mark: str) -> str:
 
 
 def _after(label: str, mark: str) -> str:
-    """``mark`` after the whole label, as Nielsen writes w_k': {w^{2}_{11}}', W_{2}', a^{2}_{1}[3]; a
+    """``mark`` after the whole label: a_{2,1}^{(3)}, a^{2}_{1}[3]; a
     superscript mark on a label with a superscript (or a fraction) goes on the braced label, not inside."""
     raised = mark.startswith(("^", "'"))
     return f"{{{label}}}{mark}" if raised and re.search(r"[\^']|\\frac", label) else f"{label}{mark}"
@@ -49,7 +49,7 @@ def _after(label: str, mark: str) -> str:
 
 @dataclass(frozen=True)
 class Mark:
-    """How a notation marks a label: its text, and where it goes (_joined or _after)."""
+    """How a notation marks a label: its text, and where it goes (_joined, _on_letter or _after)."""
 
     text: str
     place: Callable[[str, str], str]
@@ -58,8 +58,13 @@ class Mark:
         return self.place(label, self.text.format(**fields))
 
 
-#: An updated parameter: w_{5}^{+} (Mazur), w^{1+}_{10} (seed 000), w_{2}' (seed 002), {w^{2}_{11}}' (Nielsen)
-PLUS, PRIME = Mark("+", _joined), Mark("'", _after)
+def _on_letter(label: str, mark: str) -> str:
+    """``mark`` on the label's letter, before its indices, as a new name: w'^{2}_{11} is w′²₁₁, W'_{2}."""
+    return label[:1] + mark + label[1:]
+
+
+#: An updated parameter: w_{5}^{+} (Mazur), w^{1+}_{10} (seed 000), w'_{2} (seed 002), w'^{2}_{11} (Nielsen)
+PLUS, PRIME = Mark("+", _joined), Mark("'", _on_letter)
 #: A sample's value: ^{(s)} where no label has a layer superscript that (s) could be read as; else [s]
 SAMPLE_SUPERSCRIPT, SAMPLE_BRACKET = Mark("^{{({s})}}", _after), Mark("[{s}]", _after)
 

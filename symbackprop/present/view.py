@@ -335,17 +335,17 @@ class ViewBuilder:
             "simplified": self.equation(neuron.simplified) if neuron.simplified else None,
         }
 
-    def _by_term(self, neuron) -> str:
+    def _by_term(self, neuron) -> dict | None:
         """Why ∂E_o1/∂net_o1 in a path through the output layer is δ_o1 (= ∂E_total/∂net_o1): said
         before the first hidden neuron's paths, where a path's error is an output's own term."""
         first = neuron.contributions[:1]
         if not first or neuron.index != 1 or not first[0].lhs.is_Derivative or kind_of(first[0].lhs.expr) != "term":
-            return ""
+            return None
         network, s = self.network, neuron.sample
         term, net = network.term(1, s), network.net(network.depth, 1, s)
-        return words.BY_TERM.format(term=self.latex(term), net=self.latex(net), own=self.latex(partial(term, net)),
-                                    total=self.latex(partial(network.error(s), net)),
-                                    delta=self.latex(network.delta(network.depth, 1, s)))
+        delta = network.delta(network.depth, 1, s)
+        return {"words": words.BY_TERM.format(term=self.latex(term), net=self.latex(net), delta=self.latex(delta)),
+                "equation": self.printer.equation([partial(term, net), partial(network.error(s), net), delta])}
 
     def matrix(self) -> dict:
         """Nielsen's BP1-BP4 with this network's matrices (matrix_view.py)."""

@@ -86,5 +86,5 @@ UPDATE_BIASES = {True: ", and a bias is updated the same way", False: " (biases 
 
 #: Said before a hidden neuron's paths through an element-wise output layer (Mazur's ∂E_o1/∂out_h1):
 #: why ∂E_o1/∂net_o1, a factor of E_o1's own, is the δ found above; each {name} is printed maths
-BY_TERM = ("Only ${term}$ depends on ${net}$ (each output's error term on its own net input), so "
-           "${own} = {total} = {delta}$, found above; likewise for every output:")
+BY_TERM = ("Each path's error is one output's own term. Only ${term}$ depends on ${net}$, so its first factor "
+           "is the ${delta}$ found above (and likewise for every output):")
