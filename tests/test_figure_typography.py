@@ -153,6 +153,7 @@ def test_pdf_tick_labels_stand_apart(tmp_path):
     words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>',
                        subprocess.run(["pdftotext", "-bbox", "curve.pdf", "-"], cwd=tmp_path, capture_output=True,
                                       text=True).stdout)
+    assert not [w for w in words if "·" in w[4]], "pgfplots' scale label (·10⁴) beside ticks already in full"
     label = next(w for w in words if w[4] == "iterations")
     row = sorted((float(x1), float(x2), text) for x1, y1, x2, y2, text in words
                  if re.fullmatch(r"[\d,]+", text) and float(label[1]) - 25 < float(y1) < float(label[1]))

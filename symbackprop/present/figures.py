@@ -27,7 +27,7 @@ LABELLED_WIDTH = 2  # a picture with a wider layer is drawn without edge labels
 CURVE_POINTS = 200  # points of the error curve, evenly spaced over the iterations
 LOG_SPAN = 100.0  # an error curve spanning this factor or more is drawn on a log scale
 MOST_TICKS = 6  # on an axis: six labels of five digits stay well apart at 0.8 of the text width
-MOST_DECADES = 12  # on a log axis, whose labels (10⁻⁵) are short: every decade up to eleven decades
+MOST_DECADES = 8  # on a log axis (a 6 cm pgfplots axis holds 8 labels): every decade up to seven decades
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 _SCRIPT = re.compile(r"([_^])(?:\{([^{}]*)\}|(\w))")
 
