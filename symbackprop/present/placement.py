@@ -46,8 +46,8 @@ class Medium:
         return self.above[1 in levels], self.below[-1 in levels]
 
 
-#: SVG: the glyph cells of DejaVu Sans (0.93 em up, 0.24 down), scripts shifted by SHIFT
 SVG_HALO = 2.0  # px of white background around a label's text
+#: SVG: the glyph cells of DejaVu Sans (0.93 em up, 0.24 down), scripts shifted by SHIFT
 SVG = Medium(label=14.0, node=15.0, pad=SVG_HALO + 2.0, ring=5.0, above=(0.93, 0.93 * SCRIPT - SHIFT[1]),
              below=(0.24, 0.24 * SCRIPT + SHIFT[-1]))
 #: TeX, \footnotesize labels and \small neurons in 11pt: digits 0.65 em high, a superscript to 0.86
@@ -56,6 +56,8 @@ TEX = Medium(label=9.0, node=10.0, pad=1.0 + 1.0, ring=2.5, above=(0.72, 0.88), 
 SVG_WIDTH = 830.0  # px: a picture no wider than GitHub's column is shown unscaled
 SVG_UNIT = 60.0  # px per layout unit at most
 SVG_CAPTION = 32.0  # px: half an activation's name below the outer columns
+SVG_RADIUS = 22.0  # px: a neuron's radius at least
+TEX_NODE = 0.8  # cm: a neuron's diameter at least
 TEX_WIDTH = 15.5  # cm from the first column to the last at most
 TEX_UNIT = 1.25  # cm per layout unit in x at most; y is TEX_Y times x
 TEX_Y = 0.8
@@ -73,27 +75,26 @@ def sizes(width: float, node_labels: list[list[dict]]) -> dict:
     """Both media's scales and neuron sizes for a picture ``width`` layout units wide."""
     widest_svg = max(text_width(runs, SVG.node) for runs in node_labels)
     widest_tex = max(text_width(runs, TEX.node) for runs in node_labels)
-    radius = max(22.0, widest_svg / 2 + SVG.ring)
+    radius = max(SVG_RADIUS, widest_svg / 2 + SVG.ring)
     margin = max(radius, SVG_CAPTION) + 8
     unit = min(SVG_UNIT, (SVG_WIDTH - 2 * margin) / width)
     scale = min(TEX_UNIT, TEX_WIDTH / width)
     return {"svg": {"unit": unit, "margin": margin, "radius": radius, "label": SVG.label, "node": SVG.node,
                     "script": SCRIPT, "shift": SHIFT},
-            "tex": {"x": scale, "y": scale * TEX_Y, "node": max(0.8, (widest_tex + 2 * TEX.ring) * CM_PER_PT)}}
-
-
-def svg_label(runs: list[dict]) -> dict:
-    """An edge label's SVG box (px, its white background) and how far its baseline is below the
-    box's centre (em): the box is centred where the label is placed."""
-    above, below = SVG.height(runs)
-    return {"width": text_width(runs, SVG.label) + 2 * SVG_HALO, "height": (above + below) * SVG.label + 2 * SVG_HALO,
-            "baseline": (above - below) / 2}
+            "tex": {"x": scale, "y": scale * TEX_Y, "node": max(TEX_NODE, (widest_tex + 2 * TEX.ring) * CM_PER_PT)}}
 
 
 def baseline(runs: list[dict]) -> float:
-    """A neuron label's baseline below the circle's centre (em), the text's box centred in it."""
+    """How far a text's baseline is below its box's centre in the SVG (em): a neuron's name is
+    centred in its circle, an edge label where it is placed."""
     above, below = SVG.height(runs)
     return (above - below) / 2
+
+
+def svg_label(runs: list[dict]) -> dict:
+    """An edge label's SVG box (px, its white background) and baseline()."""
+    return {"width": text_width(runs, SVG.label) + 2 * SVG_HALO,
+            "height": sum(SVG.height(runs)) * SVG.label + 2 * SVG_HALO, "baseline": baseline(runs)}
 
 
 def label_size(runs: list[dict], size: dict) -> tuple[float, float]:
