@@ -171,8 +171,8 @@ def test_an_unlabelled_picture_hands_its_numbers_to_a_table():
 
 def test_a_linear_error_curve_labels_its_axis_briefly():
     """A curve that falls by less than a factor of 100 is linear; its tick labels fit beside the axis
-    (three significant digits, not the document's nine decimals)."""
+    (round numbers with the step's decimals, not the document's nine decimals)."""
     from symbackprop.present.figures import error_curve
 
     curve = error_curve((0.210276124, 0.2, 0.15, 0.12))
-    assert not curve["log"] and [label for _, label, _ in curve["ticks"]] == ["0", "0.0526", "0.105", "0.158", "0.21"]
+    assert not curve["log"] and [t["text"] for t in curve["yticks"]] == ["0.00", "0.05", "0.10", "0.15", "0.20", "0.25"]
