@@ -37,7 +37,7 @@ class Checker:
     def __init__(self):
         self.counts: dict[str, int] = {}
         self.largest = 0.0
-        self.largest_relative = 0.0
+        self.relative: dict[str, float] = {}  # method -> its largest difference relative to the numbers' size
 
     def same(self, method: str, what: str, ours: float, theirs: float, tolerance: float, scale: float = 0.0) -> None:
         """Each side may be off by its last float rounding on top of ``tolerance``; the difference is
@@ -51,9 +51,13 @@ class Checker:
                 f"internal check failed: {what} is {float(ours)!r} by the chain rule but {float(theirs)!r} by "
                 f"{METHOD_NAMES[method]} (allowed difference {tolerance:.3g}); please report this bug")
         self.largest = max(self.largest, difference)
-        if difference:
-            self.largest_relative = max(self.largest_relative, difference / max(size, float(scale)))
+        relative = difference / max(size, float(scale)) if difference else 0.0
+        self.relative[method] = max(self.relative.get(method, 0.0), relative)
         self.counts[method] = self.counts.get(method, 0) + 1
+
+    @property
+    def largest_relative(self) -> float:
+        return max(self.relative.values(), default=0.0)
 
 
 def rounding_tolerance(scale: float) -> float:

@@ -20,7 +20,7 @@ iterations, with tolerances widened by how far a tiny perturbation of the start 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .checker import METHOD_NAMES, TOLERANCE, Checker, rounding_tolerance
 from ..engine.derive import Derivation
@@ -43,7 +43,13 @@ class Verification:
     counts: dict  # method -> how many numbers it checked
     max_abs_difference: float
     notes: tuple[str, ...]
-    max_relative_difference: float = 0.0  # the largest difference as a fraction of its tolerance's scale
+    #: method -> its largest difference from the chain rule, as a fraction of the numbers' scale: the
+    #: exact computations agree to rounding at the working precision, finite differences to their step
+    relative: dict = field(default_factory=dict)
+
+    @property
+    def max_relative_difference(self) -> float:
+        return max(self.relative.values(), default=0.0)
 
     def describe(self) -> list[str]:
         return [f"{METHOD_NAMES[m]} ({self.counts[m]} values)" for m in self.methods]
@@ -80,7 +86,7 @@ def verify(network: SymbolicNetwork, derivation: Derivation, training: Training,
         notes.append("hidden-layer gradients use the updated weights above (hidden_deltas: updated); "
                      "only the numeric engine checks them")
     methods = tuple(m for m in METHOD_NAMES if m in check.counts)
-    return Verification(methods, dict(check.counts), check.largest, tuple(notes), check.largest_relative)
+    return Verification(methods, dict(check.counts), check.largest, tuple(notes), dict(check.relative))
 
 
 #: Parameters x samples up to which finite differences difference the error in mpmath: a saturated

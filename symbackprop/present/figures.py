@@ -94,7 +94,7 @@ def _edge(view, start: tuple, end: tuple, parameter, j: int, width: int, labelle
     return {"x1": start[0], "y1": start[1], "x2": end[0], "y2": end[1], "on": on, "labelled": labelled,
             "t": t,
             "latex": f"{label} = {value}" if value else label,
-            "text": f"{plain(label)} = {value.replace('-', '−')}" if value else plain(label)}
+            "text": f"{plain(label)} = {plain(value).replace('-', '−')}" if value else plain(label)}
 
 
 def error_curve(history: tuple[float, ...]) -> dict | None:

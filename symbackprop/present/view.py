@@ -14,13 +14,13 @@ from sympy.core.parameters import evaluate
 from ..engine.steps import Step, add, definition, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, number_value
+from ..model.quantities import ELLIPSIS, Quantity, number_value
 from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
 from .derivations import cancellation
 from .notice import notices
-from .printing import Equation, SolutionPrinter
+from .printing import Equation, SolutionPrinter, scientific
 
 if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
     from ..solution import Solution
@@ -162,9 +162,8 @@ class ViewBuilder:
         for l, layer in enumerate(spec.layers, start=1):
             activation = layer.activation + (f" (alpha = {layer.alpha:g})" if layer.alpha is not None else "")
             role = "output" if l == len(spec.layers) else "hidden"
-            bias = {"none": "no bias", "shared": "one shared bias", "per_neuron": "a bias per neuron"}
             layers.append({"index": l, "role": role, "width": layer.width, "activation": activation,
-                           "bias": bias[layer.bias_kind]})
+                           "bias": words.bias(layer.bias_kind, layer.width)})
         return {
             "shape": "-".join(str(w) for w in spec.widths), "layers": layers, "inputs": spec.widths[0],
             "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss] + (f" (n = {self.network.outputs})"
@@ -186,8 +185,33 @@ class ViewBuilder:
         for l in range(1, network.depth + 1):
             params = [p for p in network.parameters if p.quantity.layer == l]
             layers.append({"index": l, "parameters": [(self.latex(p.symbol), self.number(p.value)) for p in params]})
-        return {"samples": samples, "layers": layers,
-                "parameters": [pair for layer in layers for pair in layer["parameters"]]}
+        return {"samples": samples, "layers": layers, "tables": [self.layer_table(l) for l in range(1, network.depth + 1)]}
+
+    def layer_table(self, l: int) -> dict:
+        """Layer ``l``'s W and b as the forward pass uses them, as a textbook tabulates them: a row per
+        neuron, a column per neuron of the layer below (the weight from it), the bias last; a shared
+        bias is one value, said once (``shared``), not a column."""
+        network, labels = self.network, self.printer.labels
+        by_place = {(p.quantity.kind, p.quantity.to, p.quantity.source): p for p in network.parameters
+                    if p.quantity.layer == l}
+        layer = self.solution.spec.layers[l - 1]
+        biases = sorted((p for key, p in by_place.items() if key[0] == "bias"), key=lambda p: p.quantity.to or 0)
+
+        def bias(j: int) -> str:  # a one-neuron layer's one bias is its neuron's own
+            return self.number(biases[min(j, len(biases)) - 1].value)
+
+        bias_column = bool(biases) and not layer.shares_bias
+        inputs = range(1, network.widths[l - 1] + 1)
+        rows = [{"neuron": self.latex(network.out(l, j, None)),
+                 "cells": [self.number(by_place["weight", j, k].value) for k in inputs] + ([bias(j)] if bias_column else [])}
+                for j in range(1, network.widths[l] + 1)]
+        return {"index": l, "weights": labels.matrix(Quantity("weights", l)),
+                "biases": labels.matrix(Quantity("biases", l)) if biases else None,
+                # a column's input neuron; None for the bias column
+                "headers": [self.latex(network.out(l - 1, k, None)) for k in inputs] + ([None] if bias_column else []),
+                "rows": rows, "bias_column": bias_column,
+                "shared": {"label": self.latex(biases[0].symbol), "value": self.number(biases[0].value)}
+                if layer.shares_bias else None}
 
     def rules(self) -> list[dict]:
         """The general forms used: each activation once, then the loss (as written, not simplified)."""
@@ -330,7 +354,7 @@ class ViewBuilder:
         gradients = self.solution.derivation.gradients
         updated = self.solution.derivation.updated
         for p, final in zip(self.network.parameters, training.final):
-            rows.append({"label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
+            rows.append({"layer": p.quantity.layer, "label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
                          "before": self.number(p.value), "gradient": self.number(gradients[p.symbol]),
                          "after": self.number(updated[p.symbol]), "final": self.number(final)})
         return rows
@@ -359,5 +383,7 @@ class ViewBuilder:
 
     def verification(self) -> dict:
         verification = self.solution.verification
+        figures = [(m, scientific(verification.relative.get(m, 0.0), 2)) for m in verification.methods]
         return {"methods": verification.describe(), "notes": list(verification.notes),
-                "max_difference": format(verification.max_relative_difference, ".1e")}
+                "max_difference": scientific(verification.max_relative_difference, 2),
+                "agreement": words.agreement(figures)}
