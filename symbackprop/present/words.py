@@ -108,5 +108,5 @@ def agreement(figures: list[tuple[str, str]]) -> str:
     for figure in approximate:
         said.append(f"Finite differences, which approximate each derivative by the error's change over a small "
                     f"step, agree {to(figure)}: that step and the error's own rounding limit how closely they "
-                    "can, so this figure measures them, not the digits printed here.")
+                    "can, so this figure is theirs, not the solution's.")
     return " ".join(said)
