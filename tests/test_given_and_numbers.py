@@ -240,3 +240,14 @@ def test_mazurs_note_states_its_inference_as_one():
     assert "The blog's figure is consistent with hidden-layer deltas computed from the output weights" in text
     assert "appears to be what the blog's code did, though the post does not say so" in text
     assert "the blog computes the hidden layer's deltas" not in text
+
+
+def test_a_scientific_weight_on_a_picture_is_text_not_latex():
+    """An edge label is SVG text: 1 × 10⁻⁵ in Unicode, never the raw "1 \\times 10^{-5}"."""
+    from symbackprop.present.rendering import Documents, render_options
+
+    spec = {"inputs": [0.5, 0.8], "targets": [0, 1], "loss": "half_sse", "learning_rate": 0.5, "iterations": 1,
+            "layers": [{"activation": "sigmoid", "weights": [[0.00001, -0.3], [0.4, 0.1]]},
+                       {"activation": "sigmoid", "weights": [[0.3, -0.2], [0.4, 0.1]]}]}
+    svg = Documents(symbackprop.solve(spec), render_options(9, False, None)).figures(keys=True)["network"]
+    assert ">w¹₁₁ = 1×10⁻⁵<" in svg and "\\times" not in svg
