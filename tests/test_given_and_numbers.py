@@ -251,3 +251,18 @@ def test_a_scientific_weight_on_a_picture_is_text_not_latex():
                        {"activation": "sigmoid", "weights": [[0.3, -0.2], [0.4, 0.1]]}]}
     svg = Documents(symbackprop.solve(spec), render_options(9, False, None)).figures(keys=True)["network"]
     assert ">w¹₁₁ = 1×10⁻⁵<" in svg and "\\times" not in svg
+
+
+def test_a_verification_note_sets_its_labels_as_maths_and_escapes_its_words():
+    """A ReLU at its kink: the note named w^{1}_{11} as raw text (Markdown showed the braces, LaTeX
+    printed \\textasciicircum{}); its labels are maths now, its words escaped for each format."""
+    spec = {"inputs": [1.0, 1.0], "targets": [1.0], "learning_rate": 0.1,
+            "layers": [{"activation": "relu", "weights": [[0.5, -0.5]]},
+                       {"activation": "linear", "weights": [[1.0]], "bias": 0.2}]}
+    solution = symbackprop.solve(spec)
+    markdown, tex = (symbackprop.render(solution, fmt) for fmt in ("md", "tex"))
+    for text in (markdown, tex):
+        assert "Note: finite differences skipped for $w^{1}_{11}, w^{1}_{12}$: a step of it moves" in text
+        assert "Note: $z^{1}_{1}$ = 0: exactly at the activation's kink" in text
+    assert "leaky\\_relu'(0) = alpha" in markdown and "net \\textless{}= 0" in tex
+    assert "textasciicircum" not in tex[tex.index("\\section*{Verification}"):]

@@ -91,7 +91,7 @@ def test_a_unit_exactly_at_its_kink_is_stated():
             "layers": [{"activation": "relu", "weights": [[0.5, -0.5]]},
                        {"activation": "linear", "weights": [[1.0]], "bias": 0.2}]}
     solution = symbackprop.solve(spec)
-    assert any("exactly at the activation's kink" in note and "relu'(0) = 0" in note
+    assert any("exactly at the activation's kink" in str(note) and "relu'(0) = 0" in str(note)
                for note in solution.verification.notes)
     assert "relu'(0) = 0" in symbackprop.render(solution, "md")
 

@@ -6,6 +6,7 @@ from what rounding can do at the magnitudes involved (evaluate.BOUNDS), never a 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import VerificationError
 
@@ -29,6 +30,16 @@ METHOD_NAMES = {
     "closed": "the closed form of each output delta (out - target)",
     "matrix": "the per-weight derivation (every entry of the matrix form)",
 }
+
+
+@dataclass(frozen=True)
+class Note:
+    """A verification note: its words and the labels it names, kept apart (a tuple of LaTeX labels
+    between strings) so that a document sets the labels as maths and escapes only the words."""
+    parts: tuple
+
+    def __str__(self) -> str:
+        return "".join(part if isinstance(part, str) else ", ".join(part) for part in self.parts)
 
 
 class Checker:

@@ -384,6 +384,9 @@ class ViewBuilder:
     def verification(self) -> dict:
         verification = self.solution.verification
         figures = [(m, scientific(verification.relative.get(m, 0.0), 2)) for m in verification.methods]
-        return {"methods": verification.describe(), "notes": list(verification.notes),
+        # a note's words and the labels it names, which the templates set as maths
+        notes = [[{"math": not isinstance(part, str), "text": part if isinstance(part, str) else ", ".join(part)}
+                  for part in note.parts] for note in verification.notes]
+        return {"methods": verification.describe(), "notes": notes,
                 "max_difference": scientific(verification.max_relative_difference, 2),
                 "agreement": words.agreement(figures)}
