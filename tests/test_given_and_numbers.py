@@ -111,6 +111,7 @@ def test_a_labelled_picture_keeps_its_given_values_in_a_list():
     (0.0001, 9, "0.0001"), (0.00009999, 9, "9.999 \\times 10^{-5}"), (999999.5, 3, "999999.5"),
     (1234567.891, 9, "1.23456789 \\times 10^{6}"), (-0.000035102, 4, "-3.51 \\times 10^{-5}"),
     (0.0001234, 4, "1.234 \\times 10^{-4}"), (0.0001234, 9, "0.0001234"),
+    (0.0000999999999999, 9, "0.0001"), (999999.9999999999, 9, "1 \\times 10^{6}"),  # as rounded to P digits
 ])
 def test_one_rule_scientific_below_1e_4_with_p_significant_digits(value, precision, text):
     assert format_number(value, precision) == text

@@ -52,7 +52,9 @@ def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
     fixed, magnitude = _strip(f"{value:.{precision}f}"), abs(value)
     digits_shown = precision + math.floor(math.log10(magnitude)) + 1
     exact = abs(float(fixed) - value) <= 1e-12 * magnitude
-    if not SCIENTIFIC_BELOW <= magnitude < SCIENTIFIC_FROM or (digits_shown < min(3, precision) and not exact):
+    # each bound is judged on the value as its own form would round it: 0.0000999999999 is 0.0001
+    tiny = abs(float(f"{value:.{max(0, precision - 1)}e}")) < SCIENTIFIC_BELOW
+    if tiny or abs(float(fixed)) >= SCIENTIFIC_FROM or (digits_shown < min(3, precision) and not exact):
         return scientific(value, precision)
     return fixed
 
