@@ -14,11 +14,12 @@ from sympy.core.parameters import evaluate
 from ..engine.steps import Step, add, definition, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, Quantity, number_value
+from ..model.quantities import ELLIPSIS, number_value
 from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
 from .derivations import cancellation
+from .given import given_values
 from .notice import notices
 from .printing import Equation, SolutionPrinter, scientific
 
@@ -175,43 +176,8 @@ class ViewBuilder:
         }
 
     def given(self) -> dict:
-        network = self.network
-        samples = []
-        for s, sample in enumerate(self.solution.spec.samples, start=1):
-            inputs = [(self.latex(network.out(0, k, s)), self.number(x)) for k, x in enumerate(sample.inputs, 1)]
-            targets = [(self.latex(network.target(j, s)), self.number(t)) for j, t in enumerate(sample.targets, 1)]
-            samples.append({"index": s, "inputs": inputs, "targets": targets})
-        layers = []
-        for l in range(1, network.depth + 1):
-            params = [p for p in network.parameters if p.quantity.layer == l]
-            layers.append({"index": l, "parameters": [(self.latex(p.symbol), self.number(p.value)) for p in params]})
-        return {"samples": samples, "layers": layers, "tables": [self.layer_table(l) for l in range(1, network.depth + 1)]}
-
-    def layer_table(self, l: int) -> dict:
-        """Layer ``l``'s W and b as the forward pass uses them, as a textbook tabulates them: a row per
-        neuron, a column per neuron of the layer below (the weight from it), the bias last; a shared
-        bias is one value, said once (``shared``), not a column."""
-        network, labels = self.network, self.printer.labels
-        by_place = {(p.quantity.kind, p.quantity.to, p.quantity.source): p for p in network.parameters
-                    if p.quantity.layer == l}
-        layer = self.solution.spec.layers[l - 1]
-        biases = sorted((p for key, p in by_place.items() if key[0] == "bias"), key=lambda p: p.quantity.to or 0)
-
-        def bias(j: int) -> str:  # a one-neuron layer's one bias is its neuron's own
-            return self.number(biases[min(j, len(biases)) - 1].value)
-
-        bias_column = bool(biases) and not layer.shares_bias
-        inputs = range(1, network.widths[l - 1] + 1)
-        rows = [{"neuron": self.latex(network.out(l, j, None)),
-                 "cells": [self.number(by_place["weight", j, k].value) for k in inputs] + ([bias(j)] if bias_column else [])}
-                for j in range(1, network.widths[l] + 1)]
-        return {"index": l, "weights": labels.matrix(Quantity("weights", l)),
-                "biases": labels.matrix(Quantity("biases", l)) if biases else None,
-                # a column's input neuron; None for the bias column
-                "headers": [self.latex(network.out(l - 1, k, None)) for k in inputs] + ([None] if bias_column else []),
-                "rows": rows, "bias_column": bias_column,
-                "shared": {"label": self.latex(biases[0].symbol), "value": self.number(biases[0].value)}
-                if layer.shares_bias else None}
+        """The given values: each sample's inputs and targets, each layer's parameters (given.py)."""
+        return given_values(self)
 
     def rules(self) -> list[dict]:
         """The general forms used: each activation once, then the loss (as written, not simplified)."""
