@@ -99,7 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("-o", "--output", default="output", metavar="DIR", help="output folder (default: output)")
     solve.add_argument("--notation", help="mazur, nielsen, course or indexed (default: the spec's, else nielsen)")
     solve.add_argument("--precision", type=_precision, default=DEFAULT_PRECISION, metavar="P",
-                       help=f"decimal places shown in documents (default {DEFAULT_PRECISION}); JSON is never rounded")
+                       help=f"decimal places shown in documents, or significant digits of a number below 1e-4 or from "
+                            f"1e6 (default {DEFAULT_PRECISION}); JSON is never rounded")
     solve.add_argument("--iterations", type=_iterations, metavar="N", help="iterations to run (overrides the spec)")
     solve.add_argument("--symbolic", action="store_true", help="formulas only, no numbers (lecture notes)")
     solve.add_argument("--form", choices=("chain", "matrix", "both"), default="chain",

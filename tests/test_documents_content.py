@@ -161,12 +161,12 @@ def test_an_updated_parameter_with_a_layer_superscript_wears_a_prime():
 
 def test_an_unlabelled_picture_hands_its_numbers_to_a_table():
     """softmax has 3 neurons a side: its picture's edges stay unlabelled and every weight and bias is
-    in a table below it."""
+    in a table per layer below it (tests/test_given_and_numbers.py reads the tables)."""
     document = symbackprop.render(symbackprop.solve("softmax", iterations=1), "md")
-    assert "the table below gives every weight and bias" in document
-    assert "| $w^{1}_{11}$ | $0.4$ | $w^{1}_{12}$ | $-0.3$ |" in document
+    assert "the tables below give every weight and bias" in document
+    assert "| $a^{1}_{1}$ | $0.4$ | $-0.3$ | $0.1$ |" in document
     mazur = symbackprop.render(symbackprop.solve("mazur", iterations=1), "md")
-    assert "- Layer 1: $w_{1} = 0.15$" in mazur and "| parameter | value |" not in mazur
+    assert "- Layer 1: $w_{1} = 0.15$" in mazur and "| neuron |" not in mazur
 
 
 def test_a_linear_error_curve_labels_its_axis_briefly():

@@ -112,7 +112,7 @@ def test_a_network_picture_is_labelled_entirely_or_not_at_all(tmp_path):
         expected = solution.spec.parameter_count if name in LABELLED else 0
         assert in_svg == in_tikz == expected, (name, in_svg, in_tikz, solution.spec.parameter_count)
         if not expected:
-            assert "the table below gives every weight and bias" in written[".md"].read_text(encoding="utf-8")
+            assert "the tables below give every weight and bias" in written[".md"].read_text(encoding="utf-8")
 
 
 def is_round(ticks: list[float]) -> bool:

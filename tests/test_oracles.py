@@ -188,7 +188,7 @@ HARD_SPECS = {
 @pytest.mark.parametrize("name", list(HARD_SPECS))
 def test_hard_but_valid_specs_verify(name):
     solution = symbackprop.solve(HARD_SPECS[name])
-    notes = " ".join(solution.verification.notes)
+    notes = " ".join(map(str, solution.verification.notes))
     if name == "on a relu kink":
         assert "finite differences skipped for w^{1}_{11}, w^{1}_{12}" in notes
         assert parameters_json(solution)[0]["gradient"] == 0.0  # relu'(0) = 0

@@ -91,7 +91,7 @@ def test_a_unit_exactly_at_its_kink_is_stated():
             "layers": [{"activation": "relu", "weights": [[0.5, -0.5]]},
                        {"activation": "linear", "weights": [[1.0]], "bias": 0.2}]}
     solution = symbackprop.solve(spec)
-    assert any("exactly at the activation's kink" in note and "relu'(0) = 0" in note
+    assert any("exactly at the activation's kink" in str(note) and "relu'(0) = 0" in str(note)
                for note in solution.verification.notes)
     assert "relu'(0) = 0" in symbackprop.render(solution, "md")
 
@@ -141,14 +141,14 @@ def test_a_broken_engine_still_stops_the_run(monkeypatch):
 
 @pytest.mark.parametrize("value,shown", [(1e-12, "1 \\times 10^{-12}"), (4.5e-24, "4.5 \\times 10^{-24}"),
                                          (-1e-13, "-1 \\times 10^{-13}"), (0.0, "0"), (-0.0, "0"),
-                                         (0.05, "0.05"), (1e-9, "0.000000001"), (2e6, "2 \\times 10^{6}")])
+                                         (0.05, "0.05"), (1e-9, "1 \\times 10^{-9}"), (2e6, "2 \\times 10^{6}")])
 def test_a_number_is_printed_as_zero_only_when_it_is_zero(value, shown):
     assert format_number(value) == shown
 
 
 def test_tiny_inputs_and_errors_are_not_printed_as_zero():
     markdown = symbackprop.render(symbackprop.solve(LARGE["all tiny"]), "md")
-    assert "x_{1} = 0.000001" in markdown and "y_{1} = 3 \\times 10^{-12}" in markdown
+    assert "x_{1} = 1 \\times 10^{-6}" in markdown and "y_{1} = 3 \\times 10^{-12}" in markdown
     course = symbackprop.render(symbackprop.solve("course"), "md")
     assert "| 1000 | $0$ |" not in course and "10^{-19}" in course
 

@@ -241,7 +241,7 @@ class _Builder:
     def bias_gradient(self, layer, biases, deltas, scaled, scaled_matrix, d_label) -> tuple[Step, list]:
         m = len(self.samples)
         ones = sp.ImmutableMatrix([[1]] * m)
-        if len(biases) == 1 and biases[0].quantity.to is None:  # one shared bias: every δ of the layer
+        if len(biases) == 1 and biases[0].quantity.to is None and len(deltas) > 1:  # one bias shared: every δ of the layer
             entries = [[scaled(add(*(d for row in deltas for d in row)))]]
             row_ones, columns = sp.ImmutableMatrix([[1] * len(deltas)]), [ones] if m > 1 else []
             forms = [scaled_matrix(row_ones, d_label, *columns)]

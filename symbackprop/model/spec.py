@@ -75,6 +75,11 @@ class Layer:
         """"none", "shared" (one bias for the layer) or "per_neuron"."""
         return "none" if self.bias is None else "shared" if isinstance(self.bias, float) else "per_neuron"
 
+    @property
+    def shares_bias(self) -> bool:
+        """One bias added to several neurons: a one-neuron layer's bias is just its neuron's bias."""
+        return self.bias_kind == "shared" and self.width > 1
+
 
 @dataclass(frozen=True)
 class Spec:

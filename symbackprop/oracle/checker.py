@@ -6,6 +6,7 @@ from what rounding can do at the magnitudes involved (evaluate.BOUNDS), never a 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from ..errors import VerificationError
 
@@ -31,13 +32,23 @@ METHOD_NAMES = {
 }
 
 
+@dataclass(frozen=True)
+class Note:
+    """A verification note: its words and the labels it names, kept apart (a tuple of LaTeX labels
+    between strings) so that a document sets the labels as maths and escapes only the words."""
+    parts: tuple
+
+    def __str__(self) -> str:
+        return "".join(part if isinstance(part, str) else ", ".join(part) for part in self.parts)
+
+
 class Checker:
     """Counts checks, keeps the largest differences, stops at the first real disagreement."""
 
     def __init__(self):
         self.counts: dict[str, int] = {}
         self.largest = 0.0
-        self.largest_relative = 0.0
+        self.relative: dict[str, float] = {}  # method -> its largest difference relative to the numbers' size
 
     def same(self, method: str, what: str, ours: float, theirs: float, tolerance: float, scale: float = 0.0) -> None:
         """Each side may be off by its last float rounding on top of ``tolerance``; the difference is
@@ -51,9 +62,13 @@ class Checker:
                 f"internal check failed: {what} is {float(ours)!r} by the chain rule but {float(theirs)!r} by "
                 f"{METHOD_NAMES[method]} (allowed difference {tolerance:.3g}); please report this bug")
         self.largest = max(self.largest, difference)
-        if difference:
-            self.largest_relative = max(self.largest_relative, difference / max(size, float(scale)))
+        relative = difference / max(size, float(scale)) if difference else 0.0
+        self.relative[method] = max(self.relative.get(method, 0.0), relative)
         self.counts[method] = self.counts.get(method, 0) + 1
+
+    @property
+    def largest_relative(self) -> float:
+        return max(self.relative.values(), default=0.0)
 
 
 def rounding_tolerance(scale: float) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .checker import Checker, rounding_tolerance
+from .checker import Checker, Note, rounding_tolerance
 from ..engine.network import SymbolicNetwork
 from ..model.notation import Labels
 from .numeric import NumericNetwork, Reference
@@ -21,14 +21,14 @@ FD_STEP = 1e-5  # relative to the parameter, and divided by the largest activati
 
 def against_finite_differences(check: Checker, network, derivation, numeric: NumericNetwork,
                                 reference: Reference, gradients: dict, scales: dict, labels: Labels,
-                                exact: set) -> list[str]:
+                                exact: set) -> list[Note]:
     """Steps and differences taken at the network's own precision (mpmath's is global)."""
     with numeric.precision():
         return _differences(check, network, derivation, numeric, reference, gradients, scales, labels, exact)
 
 
 def _differences(check: Checker, network, derivation, numeric: NumericNetwork, reference: Reference,
-                 gradients: dict, scales: dict, labels: Labels, exact: set) -> list[str]:
+                 gradients: dict, scales: dict, labels: Labels, exact: set) -> list[Note]:
     """Richardson-extrapolated central differences, compared within their own error estimate.
 
     The step is scaled down by the largest activation the parameter multiplies, so that it moves the
@@ -99,14 +99,14 @@ def _differences(check: Checker, network, derivation, numeric: NumericNetwork, r
             undecided.append(label)
     notes = []
     if skipped:
-        notes.append(f"finite differences skipped for {', '.join(skipped)}: a step of it moves a ReLU's net "
-                     f"input across the kink, where the derivative jumps")
+        notes.append(Note(("finite differences skipped for ", tuple(skipped), ": a step of it moves a ReLU's net "
+                           "input across the kink, where the derivative jumps")))
     if undecided:
-        notes.append(f"finite differences could not decide for {', '.join(undecided)}: their rounding and "
-                     f"truncation error is as large as the gradient or larger; the numeric engine checked them")
+        notes.append(Note(("finite differences could not decide for ", tuple(undecided), ": their rounding and "
+                           "truncation error is as large as the gradient or larger; the numeric engine checked them")))
     if overruled:
-        notes.append(f"finite differences disagree for {', '.join(overruled)} by more than their error estimate; "
-                     f"sympy.diff of the full error confirms the chain rule there")
+        notes.append(Note(("finite differences disagree for ", tuple(overruled), " by more than their error "
+                           "estimate; sympy.diff of the full error confirms the chain rule there")))
     return notes
 
 

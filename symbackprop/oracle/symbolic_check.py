@@ -20,7 +20,7 @@ import math
 import sys
 from collections import defaultdict
 
-from .checker import EXACT_TOLERANCE, Checker
+from .checker import EXACT_TOLERANCE, Checker, Note
 from ..engine.derive import Derivation
 from ..engine.network import SymbolicNetwork
 from ..model.notation import Labels
@@ -86,8 +86,8 @@ def against_symengine(check: Checker, network: SymbolicNetwork, derivation: Deri
                        EXACT_TOLERANCE * scale, scale)
     if len(blocks) > 1:
         spans = ", ".join(f"{a}-{b}" if a < b else f"{a}" for a, b in blocks)
-        notes.append(f"SymEngine differentiated the error in blocks of layers ({spans}) joined by the chain "
-                     f"rule: the whole error of so deep a network repeats too many paths")
+        notes.append(Note((f"SymEngine differentiated the error in blocks of layers ({spans}) joined by the chain "
+                           "rule: the whole error of so deep a network repeats too many paths",)))
     return {p.symbol for p in network.parameters if p.symbol in gradients}
 
 

@@ -20,9 +20,9 @@ iterations, with tolerances widened by how far a tiny perturbation of the start 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from .checker import METHOD_NAMES, TOLERANCE, Checker, rounding_tolerance
+from .checker import METHOD_NAMES, TOLERANCE, Checker, Note, rounding_tolerance
 from ..engine.derive import Derivation
 from ..engine.matrix import MatrixForm
 from ..engine.evaluate import BOUNDS, evaluate_form
@@ -42,8 +42,14 @@ class Verification:
     methods: tuple[str, ...]  # keys of METHOD_NAMES that ran
     counts: dict  # method -> how many numbers it checked
     max_abs_difference: float
-    notes: tuple[str, ...]
-    max_relative_difference: float = 0.0  # the largest difference as a fraction of its tolerance's scale
+    notes: tuple[Note, ...]  # str(note) is its text
+    #: method -> its largest difference from the chain rule, as a fraction of the numbers' scale: the
+    #: exact computations agree to rounding at the working precision, finite differences to their step
+    relative: dict = field(default_factory=dict)
+
+    @property
+    def max_relative_difference(self) -> float:
+        return max(self.relative.values(), default=0.0)
 
     def describe(self) -> list[str]:
         return [f"{METHOD_NAMES[m]} ({self.counts[m]} values)" for m in self.methods]
@@ -77,10 +83,10 @@ def verify(network: SymbolicNetwork, derivation: Derivation, training: Training,
                                          labels, exact)
     notes += _kink_notes(network, derivation, labels)
     if network.spec.hidden_deltas == "updated":
-        notes.append("hidden-layer gradients use the updated weights above (hidden_deltas: updated); "
-                     "only the numeric engine checks them")
+        notes.append(Note(("hidden-layer gradients use the updated weights above (hidden_deltas: updated); "
+                           "only the numeric engine checks them",)))
     methods = tuple(m for m in METHOD_NAMES if m in check.counts)
-    return Verification(methods, dict(check.counts), check.largest, tuple(notes), check.largest_relative)
+    return Verification(methods, dict(check.counts), check.largest, tuple(notes), dict(check.relative))
 
 
 #: Parameters x samples up to which finite differences difference the error in mpmath: a saturated
@@ -99,7 +105,7 @@ def _floats_suffice(network: SymbolicNetwork, numeric: NumericNetwork) -> bool:
         return False
 
 
-def _cancellation_notes(network: SymbolicNetwork, derivation: Derivation, scales: dict) -> list[str]:
+def _cancellation_notes(network: SymbolicNetwork, derivation: Derivation, scales: dict) -> list[Note]:
     """Names the net input that loses the most digits to cancellation, when it loses more than six."""
     worst, where = 1.0, ""
     for forward in derivation.forward:
@@ -109,8 +115,8 @@ def _cancellation_notes(network: SymbolicNetwork, derivation: Derivation, scales
                 worst, where = ratio, f"neuron {neuron.index} of layer {neuron.layer}, sample {forward.sample}"
     if worst <= CANCELLATION_NOTE:
         return []
-    return [f"the net input of {where} is a small difference of large terms and loses about "
-            f"{math.floor(math.log10(worst))} digits to cancellation; the checks allow for that"]
+    return [Note((f"the net input of {where} is a small difference of large terms and loses about "
+                  f"{math.floor(math.log10(worst))} digits to cancellation; the checks allow for that",))]
 
 
 def _against_numeric(check: Checker, network, derivation: Derivation, reference: Reference,
@@ -197,13 +203,13 @@ def _true_gradients(network: SymbolicNetwork, derivation: Derivation) -> dict:
     return steps
 
 
-def _kink_notes(network: SymbolicNetwork, derivation: Derivation, labels: Labels) -> list[str]:
+def _kink_notes(network: SymbolicNetwork, derivation: Derivation, labels: Labels) -> list[Note]:
     at_kink = [labels(Quantity("net", n.layer, n.index, sample=f.sample))
                for f in derivation.forward for n in f.neurons if n.at_kink]
     if not at_kink:
         return []
-    return [f"{', '.join(at_kink)} = 0: exactly at the activation's kink, where the "
-            f"worked solution takes the derivative of the piece for net <= 0 (relu'(0) = 0, leaky_relu'(0) = alpha)"]
+    return [Note((tuple(at_kink), " = 0: exactly at the activation's kink, where the worked solution takes the "
+                  "derivative of the piece for net <= 0 (relu'(0) = 0, leaky_relu'(0) = alpha)"))]
 
 
 def verify_matrix_form(network: SymbolicNetwork, derivation: Derivation, form: MatrixForm) -> int:

@@ -111,7 +111,7 @@ def _edge(view, start: tuple, end: tuple, parameter, j: int, width: int, labelle
     t = 0.28 + (0.44 * (j - 1) / (width - 1) if width > 1 else 0.22)
     label = view.latex(parameter.symbol)
     value = "" if view.symbolic else view.number(parameter.value)
-    shown = runs(label) + ([{"text": f" = {value.replace('-', '−')}", "level": 0}] if value else [])
+    shown = runs(label) + ([{"text": f" = {plain(value).replace('-', '−')}", "level": 0}] if value else [])
     return {"x1": start[0], "y1": start[1], "x2": end[0], "y2": end[1], "on": on, "labelled": labelled,
             "t": t, "latex": f"{label} = {value}" if value else label, "runs": shown, "svg": svg_label(shown)}
 

@@ -71,7 +71,7 @@ class MatrixView:
         solution = self.view.solution
         spec = solution.spec.layers[layer - 1]
         rule = ACTIVATIONS[spec.activation]
-        return words.before_step(role, spec.activation, rule.elementwise, spec.bias_kind == "shared",
+        return words.before_step(role, spec.activation, rule.elementwise, spec.shares_bias,
                                  rule.shift_invariant, len(solution.matrix.samples), solution.spec.reduction)
 
     def matrix_closed_delta(self) -> Equation | None:
@@ -96,7 +96,7 @@ class MatrixView:
 
     def _shared_bias_rule(self) -> Equation | None:
         """BP3 for a layer with one shared bias: the sum of its δ, a row of ones times δ."""
-        if not any(layer.bias_kind == "shared" for layer in self.view.solution.spec.layers):
+        if not any(layer.shares_bias for layer in self.view.solution.spec.layers):
             return None
         ones = sp.MatrixSymbol("\\mathbf{1}", 1, 1)
         lhs = QuantityMatrix(Quantity("gradient_biases", "l"), 1, 1)

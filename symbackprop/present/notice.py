@@ -117,9 +117,9 @@ def _vanishing(view: ViewBuilder) -> list[dict]:
     low = [(l, g) for l, g in sorted(largest.items()) if l < network.depth and 0 < g * VANISHING < top]
     if not low:
         return []
-    layers = ", ".join(f"{view.number(g)} in layer {l}" for l, g in low)
+    layers = ", ".join(f"${view.number(g)}$ in layer {l}" for l, g in low)
     return [{"title": "A vanishing gradient", "text":
-             f"The largest gradient in size is {layers}, against {view.number(top)} in the output layer: over "
+             f"The largest gradient in size is {layers}, against ${view.number(top)}$ in the output layer: over "
              f"{VANISHING} times smaller, so the lower layers learn far more slowly (each layer's slope and "
              "weights multiply the gradient on its way down)."}]
 
@@ -129,6 +129,6 @@ def _rising(view: ViewBuilder) -> list[dict]:
     history = view.solution.training.history
     for i in range(1, len(history)):
         if history[i] > history[i - 1]:
-            return [{"title": "The error rises", "text": f"After update {i} the error is {view.number(history[i])}, up from "
-                    f"{view.number(history[i - 1])}: a step of this learning rate overshot the minimum it was heading for."}]
+            return [{"title": "The error rises", "text": f"After update {i} the error is ${view.number(history[i])}$, up from "
+                    f"${view.number(history[i - 1])}$: a step of this learning rate overshot the minimum it was heading for."}]
     return []

@@ -4,8 +4,9 @@ number format, and the escaping of user text and of math for Markdown.
 Expressions from derive.py are unevaluated and already in the order the seeds write them, so the
 printer keeps argument order (``order='none'``) and prints every symbol by looking up what it stands
 for. The one order a notation chooses, w*a (Mazur) or a*w (seed 002) in net inputs, is applied here.
-Numbers are printed to ``precision`` decimal places with trailing zeros dropped, as Mazur's tutorial
-does (0.593269992, 0.74136507); scientific form is used only where fixed decimals would hide digits.
+Numbers are printed by one rule (format_number): ``precision`` decimal places with trailing zeros
+dropped, as Mazur's tutorial does (0.593269992, 0.74136507), and scientific form with ``precision``
+significant digits below 10^-4 and from 10^6.
 """
 
 from __future__ import annotations
@@ -28,26 +29,42 @@ from ..model.quantities import ShownNumber, kind_of
 
 
 
-def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
-    """``value`` as LaTeX: ``precision`` decimals, or ``m \\times 10^{e}`` when those would hide it.
+#: One rule for every number a document prints: fixed decimals from SCIENTIFIC_BELOW up to
+#: SCIENTIFIC_FROM, scientific form outside (0.000000656 and 4.5 x 10^-11 never share a table).
+SCIENTIFIC_BELOW = 1e-4
+SCIENTIFIC_FROM = 1e6
 
-    Scientific form is for values of a million or more, for values that ``precision`` decimals
-    would round to 0 (a number is printed as 0 only when it is exactly 0), and for values so small
-    that ``precision`` decimals leave fewer than three significant digits (fewer than ``precision``
-    when that is smaller) unless they show the value exactly: at 4 decimals 0.05 stays 0.05,
-    0.00004 does not.
+
+def format_number(value: float, precision: int = DEFAULT_PRECISION) -> str:
+    """``value`` as LaTeX, by one rule: ``precision`` decimal places (trailing zeros dropped) from
+    10^-4 up to 10^6, else ``m \\times 10^{e}`` with ``precision`` significant digits.
+
+    A fixed number between 0.1 and 1 shows ``precision`` significant digits, and so does every
+    scientific one: never fewer digits than fixed decimals would have shown. At a low precision
+    (below 6), a value from 10^-4 whose decimals would leave fewer than three significant digits
+    (fewer than ``precision`` when that is smaller) is scientific too, unless they show it exactly:
+    at 4 decimals 0.05 stays 0.05, 0.0001234 is 1.234 x 10^-4. A number is 0 only when it is 0.
     """
     if not math.isfinite(value):  # never a worked solution's value (derive.py refuses them); said plainly
         return {math.inf: "\\infty", -math.inf: "-\\infty"}.get(value, "\\text{NaN}")
-    fixed = _strip(f"{value:.{precision}f}")
-    if value != 0:
-        magnitude, shown = abs(value), float(fixed)
-        digits_shown = precision + math.floor(math.log10(magnitude)) + 1
-        exact = abs(shown - value) <= 1e-12 * magnitude
-        if magnitude >= 1e6 or shown == 0 or (digits_shown < min(3, precision) and not exact):
-            mantissa, exponent = f"{value:.{max(1, min(precision, 6) - 1)}e}".split("e")
-            return f"{_strip(mantissa)} \\times 10^{{{int(exponent)}}}"
-    return "0" if fixed == "-0" else fixed
+    if value == 0:
+        return "0"
+    fixed, magnitude = _strip(f"{value:.{precision}f}"), abs(value)
+    digits_shown = precision + math.floor(math.log10(magnitude)) + 1
+    exact = abs(float(fixed) - value) <= 1e-12 * magnitude
+    # each bound is judged on the value as its own form would round it: 0.0000999999999 is 0.0001
+    tiny = abs(float(f"{value:.{max(0, precision - 1)}e}")) < SCIENTIFIC_BELOW
+    if tiny or abs(float(fixed)) >= SCIENTIFIC_FROM or (digits_shown < min(3, precision) and not exact):
+        return scientific(value, precision)
+    return fixed
+
+
+def scientific(value: float, digits: int) -> str:
+    """``value`` as ``m \\times 10^{e}`` with ``digits`` significant digits (trailing zeros dropped)."""
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.{max(0, digits - 1)}e}".split("e")
+    return f"{_strip(mantissa)} \\times 10^{{{int(exponent)}}}"
 
 
 def _is_weight(expr) -> bool:

@@ -19,8 +19,9 @@ from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
 from .derivations import cancellation
+from .given import given_values
 from .notice import notices
-from .printing import Equation, SolutionPrinter
+from .printing import Equation, SolutionPrinter, scientific
 
 if TYPE_CHECKING:  # solution.py imports rendering to display itself in a notebook: no circle
     from ..solution import Solution
@@ -162,9 +163,8 @@ class ViewBuilder:
         for l, layer in enumerate(spec.layers, start=1):
             activation = layer.activation + (f" (alpha = {layer.alpha:g})" if layer.alpha is not None else "")
             role = "output" if l == len(spec.layers) else "hidden"
-            bias = {"none": "no bias", "shared": "one shared bias", "per_neuron": "a bias per neuron"}
             layers.append({"index": l, "role": role, "width": layer.width, "activation": activation,
-                           "bias": bias[layer.bias_kind]})
+                           "bias": words.bias(layer.bias_kind, layer.width)})
         return {
             "shape": "-".join(str(w) for w in spec.widths), "layers": layers, "inputs": spec.widths[0],
             "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss] + (f" (n = {self.network.outputs})"
@@ -177,18 +177,8 @@ class ViewBuilder:
         }
 
     def given(self) -> dict:
-        network = self.network
-        samples = []
-        for s, sample in enumerate(self.solution.spec.samples, start=1):
-            inputs = [(self.latex(network.out(0, k, s)), self.number(x)) for k, x in enumerate(sample.inputs, 1)]
-            targets = [(self.latex(network.target(j, s)), self.number(t)) for j, t in enumerate(sample.targets, 1)]
-            samples.append({"index": s, "inputs": inputs, "targets": targets})
-        layers = []
-        for l in range(1, network.depth + 1):
-            params = [p for p in network.parameters if p.quantity.layer == l]
-            layers.append({"index": l, "parameters": [(self.latex(p.symbol), self.number(p.value)) for p in params]})
-        return {"samples": samples, "layers": layers,
-                "parameters": [pair for layer in layers for pair in layer["parameters"]]}
+        """The given values: each sample's inputs and targets, each layer's parameters (given.py)."""
+        return given_values(self)
 
     def rules(self) -> list[dict]:
         """The general forms used: each activation once, then the loss (as written, not simplified)."""
@@ -364,7 +354,7 @@ class ViewBuilder:
         gradients = self.solution.derivation.gradients
         updated = self.solution.derivation.updated
         for p, final in zip(self.network.parameters, training.final):
-            rows.append({"label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
+            rows.append({"layer": p.quantity.layer, "label": self.latex(p.symbol), "updated_label": self.latex(p.updated_symbol),
                          "before": self.number(p.value), "gradient": self.number(gradients[p.symbol]),
                          "after": self.number(updated[p.symbol]), "final": self.number(final)})
         return rows
@@ -393,5 +383,10 @@ class ViewBuilder:
 
     def verification(self) -> dict:
         verification = self.solution.verification
-        return {"methods": verification.describe(), "notes": list(verification.notes),
-                "max_difference": format(verification.max_relative_difference, ".1e")}
+        figures = [(m, scientific(verification.relative.get(m, 0.0), 2)) for m in verification.methods]
+        # a note's words and the labels it names, which the templates set as maths
+        notes = [[{"math": not isinstance(part, str), "text": part if isinstance(part, str) else ", ".join(part)}
+                  for part in note.parts] for note in verification.notes]
+        return {"methods": verification.describe(), "notes": notes,
+                "max_difference": scientific(verification.max_relative_difference, 2),
+                "agreement": words.agreement(figures)}

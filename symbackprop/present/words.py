@@ -30,6 +30,14 @@ APPLIED = {True: "applied to each net input on its own (entry by entry)",
            False: "not entry by entry: each output divides its own exponential by the sum of the whole layer's"}
 
 
+#: A layer's bias in the given values' table, by its kind (a one-neuron layer's bias is shared by no one)
+BIASES = {"none": "no bias", "shared": "one shared bias", "per_neuron": "a bias per neuron"}
+
+
+def bias(kind: str, width: int) -> str:
+    return "a bias" if width == 1 and kind != "none" else BIASES[kind]
+
+
 def name(activation: str) -> str:
     return NAMES[activation]
 
@@ -88,3 +96,30 @@ UPDATE_BIASES = {True: ", and a bias is updated the same way", False: " (biases 
 #: why ∂E_o1/∂net_o1, a factor of E_o1's own, is the δ found above; each {name} is printed maths
 BY_TERM = ("Each path's error is one output's own term. Only ${term}$ depends on ${net}$, so its first factor "
            "is the ${delta}$ found above (and likewise for every output):")
+
+
+#: The cross-checks in the verification paragraph (oracle/checker.METHOD_NAMES): what each is called
+#: there, and whether it computes exactly (its differences from the chain rule are rounding) or
+#: approximates (finite differences: their step and the error's rounding limit their agreement)
+CHECKS = {"numeric": ("the numeric backpropagation", True), "symbolic": ("SymEngine's derivative", True),
+          "closed": ("the closed forms of the output deltas", True), "finite": ("finite differences", False)}
+
+
+def agreement(figures: list[tuple[str, str]]) -> str:
+    """The verification paragraph's sentences on how closely each check agreed, from (method, its
+    largest relative difference as LaTeX): the exact methods to rounding, finite differences to their step."""
+    def to(figure: str) -> str:
+        return "exactly" if figure == "0" else f"to ${figure}$"
+
+    exact = [f"with {CHECKS[m][0]} {to(f)}" for m, f in figures if CHECKS[m][1]]
+    approximate = [f for m, f in figures if not CHECKS[m][1]]
+    said = []
+    if exact:
+        said.append(f"Relative to the size of the numbers compared, the chain rule's values agree {_listed(exact)}: "
+                    f"{'these are exact computations' if len(exact) > 1 else 'an exact computation'} in many "
+                    "digits, and what differs is rounding.")
+    for figure in approximate:
+        said.append(f"Finite differences, which approximate each derivative by the error's change over a small "
+                    f"step, agree {to(figure)}: that step and the error's own rounding limit how closely they "
+                    "can, so this figure is theirs, not the solution's.")
+    return " ".join(said)
