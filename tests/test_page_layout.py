@@ -6,16 +6,20 @@ What is measured (in PDF points, from the words' boxes):
   with its fractions. The page number (a lone number below everything else) is not a row.
 - The *text area* runs from the highest row top to the lowest row bottom over all pages; a page's
   *fill* is how far down it its last row reaches, as a fraction of the area's height.
-- A *block* is what the LaTeX keeps together: a heading or sentence at the left margin and the
-  displays that follow it. The first block of a page runs from its first row down to the row before
-  the first left-margin row that follows a row not at the left margin (a display, a picture).
+- A *block* is what the LaTeX keeps together: a neuron's or a parameter's derivation, from its
+  heading ("Neuron ...", "Parameter ...") to the next heading. The first block of a page runs from
+  its first row down to the row before the next row that starts a block or a section ("Sample 2",
+  "Layer 1", "4.2 Hidden layer"); prose and the forward pass, which may break between any two
+  displays, are so counted with what follows them (the rule is lenient there, never strict).
 
 The rules:
 
 1. A page other than the last is at least 2/3 full, unless the next page's first block is taller
    than the space left (plus one blank line's allowance, 14 pt): then it could not have fit.
 2. The last page holds at least three rows (no lone line or two).
-3. Mazur's example fits the blog's length, 8 pages, by default; ``--detail full`` still works every
+3. No page but the last ends with a heading ("Sample 2", "Layer 1", "4.2 Hidden layer (layer 1)")
+   or with a sentence ending in a colon (it introduces what follows).
+4. Mazur's example fits the blog's length, 8 pages, by default; ``--detail full`` still works every
    expansion out.
 """
 
@@ -36,8 +40,9 @@ pytestmark = [pytest.mark.latex,
 
 MIN_FILL = 2 / 3
 ALLOWANCE = 14.0  # pt: the skip between two blocks, about one blank line
-MARGIN = 3.0  # pt: a row within this of the left margin starts at the margin
 OVERLAP = 2.0  # pt: words overlapping more than this vertically are one row (a heading's descender does not)
+BLOCK_START = re.compile(r"^(?:(?:Parameter|Neuron|Sample|Layer) |\d+(?:\.\d+)? [A-Z])")
+HEADING = re.compile(r"^(?:(?:Sample|Layer) \d+|\d+(?:\.\d+)? [A-Z][\w ()]*|.*:)$")  # or a sentence ending "...:"
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
 
@@ -46,7 +51,11 @@ class Row:
     top: float
     bottom: float
     left: float
-    words: list
+    words: list  # (x, text)
+
+    @property
+    def text(self) -> str:
+        return " ".join(text for _, text in sorted(self.words))
 
 
 def pages_of(pdf) -> list[list[Row]]:
@@ -60,20 +69,19 @@ def pages_of(pdf) -> list[list[Row]]:
             if rows and top < rows[-1].bottom - OVERLAP:  # overlaps the row above: the same row
                 row = rows[-1]
                 row.bottom, row.left = max(row.bottom, bottom), min(row.left, left)
-                row.words.append(text)
+                row.words.append((left, text))
             else:
-                rows.append(Row(top, bottom, left, [text]))
-        if rows and len(rows[-1].words) == 1 and rows[-1].words[0].isdigit():
+                rows.append(Row(top, bottom, left, [(left, text)]))
+        if rows and len(rows[-1].words) == 1 and rows[-1].text.isdigit():
             rows.pop()  # the page number
         pages.append(rows)
     return pages
 
 
-def first_block_bottom(rows: list[Row], margin: float) -> float:
-    """Where the page's first block ends: before the first margin row that follows a non-margin row."""
-    at_margin = [row.left <= margin + MARGIN for row in rows]
+def first_block_bottom(rows: list[Row]) -> float:
+    """Where the page's first block ends: before the next row that starts a block or a section."""
     for i in range(1, len(rows)):
-        if at_margin[i] and not at_margin[i - 1]:
+        if BLOCK_START.match(rows[i].text):
             return rows[i - 1].bottom
     return rows[-1].bottom
 
@@ -83,15 +91,17 @@ def layout_faults(pdf) -> list[str]:
     pages = pages_of(pdf)
     body = [row for rows in pages for row in rows]
     top, bottom = min(r.top for r in body), max(r.bottom for r in body)
-    margin, height = min(r.left for r in body), bottom - top
+    height = bottom - top
     faults = []
     for number, (rows, following) in enumerate(zip(pages, pages[1:]), start=1):
         fill = (rows[-1].bottom - top) / height if rows else 0.0
         left = bottom - (rows[-1].bottom if rows else top)
-        block = first_block_bottom(following, margin) - top if following else 0.0
+        block = first_block_bottom(following) - top if following else 0.0
         if fill < MIN_FILL and block + ALLOWANCE < left:
             faults.append(f"page {number} is {fill:.0%} full, yet the next page's first block "
                           f"({block:.0f} pt) would have fit in the {left:.0f} pt left")
+        if rows and HEADING.match(rows[-1].text):
+            faults.append(f"page {number} ends with the heading {rows[-1].text!r}")
     if len(pages) > 1 and len(pages[-1]) < 3:
         faults.append(f"the last page (page {len(pages)}) holds {len(pages[-1])} row(s)")
     return faults
