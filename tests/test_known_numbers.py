@@ -105,7 +105,7 @@ def test_each_output_s_share_of_a_hidden_gradient_is_shown(solve_example):
     hidden = ViewBuilder(solution, 9, False).build()["backward"][1]["samples"][0]["neurons"][0]
     assert hidden["contributions"][0].parts == (
         r"\frac{\partial E_{o1}}{\partial \mathrm{out}_{h1}}",
-        r"\frac{\partial E_{\mathrm{total}}}{\partial \mathrm{net}_{o1}} \cdot "
+        r"\frac{\partial E_{o1}}{\partial \mathrm{net}_{o1}} \cdot "
         r"\frac{\partial \mathrm{net}_{o1}}{\partial \mathrm{out}_{h1}}",
         r"\delta_{o1} \cdot w_{5}", r"0.138498562 \cdot 0.4", "0.055399425")
     assert hidden["grad_out"].parts[-2:] == (r"0.055399425 + \left(-0.019049118\right)", "0.036350306")

@@ -62,7 +62,7 @@ def test_notation_examples_from_the_design():
     assert wide(Quantity("out", 1, 3)) == "a_{1,3}"
     indexed = Labels("indexed", (2, 2, 2), ("none", "none"), 1)
     assert [indexed(Quantity("net", 2, 1)), indexed(Quantity("weight", 1, 2, 1)), indexed(Quantity("target", None, 1))] \
-        == ["z_{20}", "w^{1}_{10}", "t_{1}"]
+        == ["z_{20}", "w^{1}_{10}", "t_{0}"]  # every neuron index from 0, the target's too (t_0 beside a_{20})
 
 
 def test_mazur_names_several_hidden_layers():

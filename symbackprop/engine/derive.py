@@ -327,6 +327,8 @@ def _hidden_grad_out(network: SymbolicNetwork, values: Values, layer: int, j: in
                                       products[0], place=grad_place, equivalents=via_paths)
     by_term = layer + 1 == network.depth and network.outputs > 1 and network.activation(layer + 1)[0].elementwise
     names = [partial(network.term(m, s), out) if by_term else route for m, route in zip(above, routes)]
+    if by_term:  # dE_o1/dout_h1 = dE_o1/dnet_o1 · dnet_o1/dout_h1: E_o1's own factors (= δ_o1, as only E_o1 has net_o1)
+        routes = [mul(partial(network.term(m, s), z), partial(z, out)) for m, z in zip(above, nets)]
     contributions = tuple(
         values.step("contribution", name, *([] if use_updated or name is route else [route]), product,
                     place=Place(network.depth if by_term else layer + 1, m, j), equivalents=via_paths[i:i + 1])

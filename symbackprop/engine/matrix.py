@@ -55,6 +55,12 @@ def _numbers(rows) -> sp.ImmutableMatrix:
     return sp.ImmutableMatrix([[number(v) for v in row] for row in rows])
 
 
+def _transposed(rows) -> list:
+    """A transpose evaluated: the numbers line shows (W)ᵀ's own layout, not W's with a ᵀ for the
+    student to carry out in their head."""
+    return [list(column) for column in zip(*rows)]
+
+
 class _Builder:
     def __init__(self, network: SymbolicNetwork, derivation: Derivation):
         self.network, self.spec = network, network.spec
@@ -170,7 +176,7 @@ class _Builder:
             entries = [[add(*(mul(jacobian[k][j], grads[k][s]) for k in range(n)))] for j in range(n)]
             g_label = self.label("grad_outs", layer, n, 1, **several)
             forms = [sp.MatMul(sp.Transpose(j_step.lhs), g_label, evaluate=False)]
-            numbers = [sp.MatMul(sp.Transpose(_numbers(j_step.value)), _numbers([[row[s]] for row in grad_step.value]),
+            numbers = [sp.MatMul(_numbers(_transposed(j_step.value)), _numbers([[row[s]] for row in grad_step.value]),
                                  evaluate=False)]
             column = [[row[s]] for row in deltas]
             steps += [j_step, self.step("matrix_delta", self.label("deltas", layer, n, 1, **several), forms, numbers,
@@ -191,7 +197,7 @@ class _Builder:
         back_values = [[float(evaluate_form(e, PRECISE, self.own)[1]) for e in row] for row in back]
         forms = [sp.HadamardProduct(sp.MatMul(sp.Transpose(w_label), d_label, evaluate=False), slope_step.lhs,
                                     evaluate=False)]
-        numbers = [sp.HadamardProduct(sp.MatMul(sp.Transpose(self.shown(above)), self.shown(deltas_above),
+        numbers = [sp.HadamardProduct(sp.MatMul(self.shown(_transposed(above)), self.shown(deltas_above),
                                                 evaluate=False), _numbers(slope_step.value), evaluate=False),
                    sp.HadamardProduct(_numbers(back_values), _numbers(slope_step.value), evaluate=False)]
         deltas = self.grid(layer, "delta")
@@ -219,7 +225,7 @@ class _Builder:
         w_gradient = self.step(
             "matrix_gradient_weights", self.label("gradient_weights", layer, n, p),
             [scaled_matrix(d_label, sp.Transpose(below_label))],
-            [scaled_matrix(self.shown(deltas), sp.Transpose(self.shown(below)))], w_entries, [[self.gradient_keys[w] for w in row] for row in weights])
+            [scaled_matrix(self.shown(deltas), self.shown(_transposed(below)))], w_entries, [[self.gradient_keys[w] for w in row] for row in weights])
         steps = [w_gradient, self.update(layer, w_gradient, weights, w_entries, "weights", p)]
         biases = self.layer_biases(layer)
         if biases:

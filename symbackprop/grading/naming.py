@@ -2,7 +2,8 @@
 
 Labels are matched through a canonical key that ignores case, spacing, braces, ``\\left``/``\\right``
 and the ways of writing a derivative (``dE/dw5``, ``\\frac{\\partial E_{total}}{\\partial w_5}``,
-``dL/dw5``) or an update (``w5+``, ``w_5^{+}``). Case is kept where it carries meaning: ``\\Delta w``
+``dL/dw5``) or an update (``w5+``, ``w_5^{+}``, ``w^{1+}_{10}``, ``w'^{2}_{11}``) or a sample (``a_{20}[2]``,
+``a_{20}^{(2)}``). Case is kept where it carries meaning: ``\\Delta w``
 (a change) is not ``\\delta`` (a delta). A sheet may name quantities its own way (aliases), and may
 write δ as −∂E/∂net (the target-minus-output convention): a number under a δ label is then read with
 its sign flipped, so that it is graded against the worked solution's δ = ∂E/∂net.
@@ -57,6 +58,11 @@ _OLD = re.compile(r"\^\{+\s*old\s*\}+|\^old\b|,\s*\{?old\}?(?=\})")
 _NEW = re.compile(r"\^\{+\s*(?:new|\(?t\s*\+\s*1\)?)\s*\}+|\^new\b|\s*\((?:new)\)|,\s*\{?new\}?(?=\})|_\{?new\}?")
 _TILDE = re.compile(r"\\tilde\s*\{?([A-Za-z])\}?((?:[_^](?:\{[^{}]*\}|\w))*)")
 _UPDATE_FIRST = re.compile(r"\^\{?\+\}?_(\{[^{}]*\}|\w)")
+_PRIME = re.compile(r"\^\{?\\prime\}?|\\prime")
+_PRIMED = re.compile(r"([A-Za-z])'((?:[_^](?:\{[^{}]*\}|\w))+)")  # w'^{2}_{11}: the prime on the letter
+_JOINED = re.compile(r"\^\{([^{}+']+)[+']\}(_(?:\{[^{}]*\}|\w))?")  # w^{1+}_{10}, as seed 000 writes an update
+_SAMPLE = re.compile(r"\^\{?\((\d+)\)\}?")  # a sample written as a superscript, E^{(2)}: as E[2]
+_SAMPLE_FIRST = re.compile(r"(\[\d+\])(_(?:\{[^{}]*\}|\w))")  # a[2]_{20} as a_{20}[2]
 _SUBSCRIPTS = re.compile("[₀₁₂₃₄₅₆₇₈₉₊₋₍₎]+")
 _SUPERSCRIPTS = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾]+")
 _SCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉₊₋₍₎⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁽⁾", "0123456789+-()0123456789-()")
@@ -81,7 +87,10 @@ def canonical(label: str) -> str:
     text = _WRAPPERS.sub("", text)  # \text{new} as new
     text = _OLD.sub("", text)  # w_6^{old} is w_6
     text = _NEW.sub("^{+}", text)  # an update: w_5^{new}, w_5^{t+1}, w_5(new), w_{5,new}
-    text = _TILDE.sub(r"{\1\2}^{+}", text)  # \tilde{w}^{2}_{11}, as documents write an update
+    text = _TILDE.sub(r"{\1\2}^{+}", text)  # \tilde{w}^{2}_{11}, as documents once wrote an update
+    text = _PRIMED.sub(r"{\1\2}^{+}", _PRIME.sub("'", text))  # w'^{2}_{11}, as Nielsen's documents write it
+    text = _JOINED.sub(r"{^{\1}\2}^{+}", text)  # w^{1+}_{10} as {w^{1}_{10}}^{+}
+    text = _SAMPLE_FIRST.sub(r"\2\1", _SAMPLE.sub(r"[\1]", text))  # a_{20}^{(2)}, a^{(2)}_{20}: a_{20}[2]
     text = _UPDATE_FIRST.sub(r"_\1^{+}", text)  # w^{+}_{5} as w_{5}^{+}
     text = re.sub(r"\^\{?\+\}?", "+", text.replace("'", "+"))  # an update: w_5^{+}, w_5^+, w_5'
     # z_1^1 and z^1_1 print the same: superscript first

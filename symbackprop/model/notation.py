@@ -28,10 +28,53 @@ def _plain_tag(layer: int, j: int, depth: int) -> str:
     return f"{layer},{j}"
 
 
+_SUPERSCRIPT = re.compile(r"\^\{[^{}]*\}")  # a label's superscript: the notations' formats nest no braces in it
+
+
+def _joined(label: str, mark: str) -> str:
+    """``mark`` in the label's superscript, as seed 000 writes w_{10}^{1+}: w^{1+}_{10}, W^{(2)+};
+    a label without one gets its own, w_{5}^{+}."""
+    superscript = _SUPERSCRIPT.search(label)
+    if superscript is None:
+        return f"{label}^{{{mark}}}"
+    return f"{label[:superscript.end() - 1]}{mark}{label[superscript.end() - 1:]}"
+
+
+def _after(label: str, mark: str) -> str:
+    """``mark`` after the whole label: a_{2,1}^{(3)}, a^{2}_{1}[3]; a
+    superscript mark on a label with a superscript (or a fraction) goes on the braced label, not inside."""
+    raised = mark.startswith(("^", "'"))
+    return f"{{{label}}}{mark}" if raised and re.search(r"[\^']|\\frac", label) else f"{label}{mark}"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """How a notation marks a label: its text, and where it goes (_joined, _on_letter or _after)."""
+
+    text: str
+    place: Callable[[str, str], str]
+
+    def __call__(self, label: str, **fields) -> str:
+        return self.place(label, self.text.format(**fields))
+
+
+def _on_letter(label: str, mark: str) -> str:
+    """``mark`` on the label's letter, before its indices, as a new name: w'^{2}_{11} is w′²₁₁, W'_{2}."""
+    return label[:1] + mark + label[1:]
+
+
+#: An updated parameter: w_{5}^{+} (Mazur), w^{1+}_{10} (seed 000), w'_{2} (seed 002), w'^{2}_{11} (Nielsen)
+PLUS, PRIME = Mark("+", _joined), Mark("'", _on_letter)
+#: A sample's value: ^{(s)} where no label has a layer superscript that (s) could be read as; else [s]
+SAMPLE_SUPERSCRIPT, SAMPLE_BRACKET = Mark("^{{({s})}}", _after), Mark("[{s}]", _after)
+
+
 @dataclass(frozen=True)
 class Notation:
     formats: dict[str, str]
     generic: dict[str, str]  # unindexed labels for the rules section
+    updated: Mark  # one mark for an updated parameter, in the chain form, the matrix form and the tables
+    sample: Mark  # one mark for a sample's value, which no layer index can be mistaken for
     weight_first: bool = True  # net input written w*a (Mazur) or a*w (seed 002)
     wide_formats: dict[str, str] = field(default_factory=dict)  # overrides once a layer has 2+ neurons
     tag: Callable[[int, int, int], str] = _plain_tag
@@ -46,7 +89,8 @@ NOTATIONS: dict[str, Notation] = {
             "target": "target_{{{tag}}}", "term": "E_{{{tag}}}", "error": "E_{{total}}",
             "delta": "\\delta_{{{tag}}}", "weight": "w_{{{n}}}", "bias": "b_{{{n}}}", "rate": "\\eta",
         },
-        generic={"net": "net", "out": "out", "target": "target", "error": "E_{total}", "input": "i"},
+        generic={"net": "net", "out": "out", "target": "target", "error": "E_{total}", "input": "i", "weight": "w"},
+        updated=PLUS, sample=SAMPLE_BRACKET,  # W^{(2)} in the matrix form: a sample's (2) would read as a layer
         tag=_mazur_tag,
         matrices={"weights": "W^{{({l})}}", "biases": "b^{{({l})}}", "nets": "net^{{({l})}}", "outs": "out^{{({l})}}",
                   "inputs": "i", "deltas": "\\delta^{{({l})}}", "targets": "target", "error": "E_{{total}}"}
@@ -58,7 +102,8 @@ NOTATIONS: dict[str, Notation] = {
             "delta": "\\delta^{{{l}}}_{{{j}}}", "weight": "w^{{{l}}}_{{{j}{sep}{k}}}",
             "bias": "b^{{{l}}}_{{{j}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
         },
-        generic={"net": "z", "out": "a", "target": "y", "error": "C", "input": "x"},
+        generic={"net": "z", "out": "a", "target": "y", "error": "C", "input": "x", "weight": "w"},
+        updated=PRIME, sample=SAMPLE_BRACKET,
         matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z^{{{l}}}", "outs": "a^{{{l}}}", "inputs": "x",
                   "deltas": "\\delta^{{{l}}}", "targets": "y", "error": "C"}
     ),
@@ -72,7 +117,8 @@ NOTATIONS: dict[str, Notation] = {
             "input": "x_{{{k}}}", "net": "z_{{{l},{j}}}", "out": "a_{{{l},{j}}}", "target": "T_{{{j}}}",
             "term": "E_{{{j}}}", "delta": "\\delta_{{{l},{j}}}",
         },
-        generic={"net": "z", "out": "a", "target": "T", "error": "E", "input": "x"},
+        generic={"net": "z", "out": "a", "target": "T", "error": "E", "input": "x", "weight": "w"},
+        updated=PRIME, sample=SAMPLE_SUPERSCRIPT,  # seed 002 writes w_2'; its layers are subscripts
         weight_first=False,
         matrices={"weights": "W_{{{l}}}", "biases": "b_{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}", "inputs": "x",
                   "deltas": "\\delta_{{{l}}}", "targets": "T", "error": "E"}
@@ -80,11 +126,12 @@ NOTATIONS: dict[str, Notation] = {
     "indexed": Notation(
         formats={
             "input": "a_{{0{sep}{k0}}}", "net": "z_{{{l}{sep}{j0}}}", "out": "a_{{{l}{sep}{j0}}}",
-            "target": "t_{{{j}}}", "term": "E_{{{j}}}", "error": "E",
+            "target": "t_{{{j0}}}", "term": "E_{{{j0}}}", "error": "E",
             "delta": "\\delta_{{{l}{sep}{j0}}}", "weight": "w^{{{l}}}_{{{j0}{sep}{k0}}}",
             "bias": "b^{{{l}}}_{{{j0}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
         },
-        generic={"net": "z", "out": "a", "target": "t", "error": "E", "input": "a"},
+        generic={"net": "z", "out": "a", "target": "t", "error": "E", "input": "a", "weight": "w"},
+        updated=PLUS, sample=SAMPLE_BRACKET,  # every neuron index from 0, targets too (t_0 beside a_{20})
         matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}",
                   "inputs": "a_{{0}}", "deltas": "\\delta_{{{l}}}", "targets": "t", "error": "E"}
     ),
@@ -102,7 +149,6 @@ DERIVED_MATRICES = {
 }
 
 
-_TILDED = re.compile(r"^([A-Za-z])")  # the letter an updated parameter's tilde goes on
 _NAME = re.compile(r"(?<![\\A-Za-z])([A-Za-z]{2,})")  # a run of letters that is no command
 
 
@@ -152,12 +198,11 @@ class Labels:
             label = DERIVED_MATRICES[q.kind].format(**parts)
         else:
             label = formats[q.kind].format(l=q.layer)
-        if q.updated and self.upright:
-            return self._set(_TILDED.sub(r"\\tilde{\1}", label, count=1))
-        return self._set(f"{{{label}}}^{{+}}" if q.updated else label)
+        return self._set(self._marked(label, q))
 
-    def generic(self, kind: str) -> str:
-        return self._set(self.notation.generic[kind])
+    def generic(self, kind: str, updated: bool = False) -> str:
+        label = self.notation.generic[kind]
+        return self._set(self.notation.updated(label) if updated else label)
 
     def _label(self, q: Quantity) -> str:
         depth = len(self.widths) - 1
@@ -175,14 +220,17 @@ class Labels:
         }
         if q.kind == "input":
             fields.update(k=q.to, k0=q.to - 1)
-        label = self.formats[kind].format(**fields)
-        if q.updated and "^" in label and self.upright:  # w^{2}_{11} has a superscript: a tilde, not a +
-            label = _TILDED.sub(r"\\tilde{\1}", label, count=1)
-        elif q.updated:
-            label = f"{{{label}}}^{{+}}" if "^" in label else f"{label}^{{+}}"
-        if q.sample is not None and self.samples > 1:  # the same neuron's value differs from sample to sample
-            label = f"{{{label}}}^{{({q.sample})}}" if "^" in label else f"{label}^{{({q.sample})}}"
+        label = self._marked(self.formats[kind].format(**fields), q)
         return f"\\Delta {label}" if q.change else label
+
+    def _marked(self, label: str, q: Quantity) -> str:
+        """The notation's marks: an updated parameter's, then a sample's (the same neuron's value
+        differs from sample to sample)."""
+        if q.updated:
+            label = self.notation.updated(label)
+        if q.sample is not None and self.samples > 1:
+            label = self.notation.sample(label, s=q.sample)
+        return label
 
     def _number(self, q: Quantity) -> int | None:
         if q.kind == "weight":

@@ -105,21 +105,22 @@ def number_value(expr) -> float | None:
 
 
 class GenericSymbol(sp.Symbol):
-    """An unindexed quantity for the rules section (``out``, ``target_k``), labelled by the notation."""
+    """An unindexed quantity for the rules section (``out``, ``target_k``, the updated ``w``),
+    labelled by the notation."""
 
-    __slots__ = ("kind", "index")
+    __slots__ = ("kind", "index", "updated")
 
-    def __new__(cls, kind: str, index: str = ""):
-        obj = super().__new__(cls, f"generic|{kind}|{index}", real=True)
-        obj.kind, obj.index = kind, index
+    def __new__(cls, kind: str, index: str = "", updated: bool = False):
+        obj = super().__new__(cls, f"generic|{kind}|{index}|{'+' if updated else ''}", real=True)
+        obj.kind, obj.index, obj.updated = kind, index, updated
         return obj
 
     def __getnewargs_ex__(self):
-        return (self.kind, self.index), {}
+        return (self.kind, self.index, self.updated), {}
 
 
-def generic(kind: str, index: str | None = None) -> GenericSymbol:
-    return GenericSymbol(kind, index or "")
+def generic(kind: str, index: str | None = None, updated: bool = False) -> GenericSymbol:
+    return GenericSymbol(kind, index or "", updated)
 
 
 class Dots(sp.Symbol):

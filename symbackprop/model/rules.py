@@ -272,7 +272,7 @@ SIMPLIFICATIONS: dict[tuple[str, str], Simplification] = {
     ("sigmoid", "binary_cross_entropy"): Simplification(
         forms=lambda o, t, targets: (sp.Add(sp.Mul(-1, t, sp.Add(1, sp.Mul(-1, o))), sp.Mul(sp.Add(1, sp.Mul(-1, t)), o)),
                                      sp.Add(o, sp.Mul(-1, t))),
-        reason="the sigmoid's slope out(1 - out) cancels both denominators of the loss's derivative"),
+        reason="the sigmoid's slope cancels both denominators of the loss's derivative"),
 }
 
 #: How a reduction combines per-sample errors: the factor in front of the sum over m samples.

@@ -26,7 +26,7 @@ METHOD_NAMES = {
     "numeric": "an independent numeric backpropagation in mpmath",
     "symbolic": "SymEngine's derivative of the full error expression",
     "finite": "central finite differences of the error",
-    "closed": "the closed form of each output delta (out - target)",
+    "closed": "the closed form of each output delta (the output minus the target)",
     "matrix": "the per-weight derivation (every entry of the matrix form)",
 }
 

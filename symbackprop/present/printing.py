@@ -55,6 +55,11 @@ def _is_weight(expr) -> bool:
     return kind_of(expr) == "weight" or (isinstance(expr, ShownNumber) and expr.origin == "weight")
 
 
+def _ones(factor) -> bool:
+    """A vector of numbers that are all 1 (the matrix form's sums)."""
+    return isinstance(factor, MatrixBase) and all(entry == 1 for entry in factor)
+
+
 def _strip(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
@@ -182,7 +187,7 @@ class SolutionPrinter(LatexPrinter):
         return self._number_factor(expr.value)
 
     def _print_GenericSymbol(self, expr):
-        return self.labels.generic(expr.kind) + (f"_{{{expr.index}}}" if expr.index else "")
+        return self.labels.generic(expr.kind, expr.updated) + (f"_{{{expr.index}}}" if expr.index else "")
 
     def _print_Dots(self, expr):
         return "\\cdots"
@@ -257,9 +262,7 @@ class SolutionPrinter(LatexPrinter):
 
     # -- the matrix form -------------------------------------------------------------------------
     def _print_QuantityMatrix(self, expr):
-        q = expr.quantity
-        label = self.labels.matrix(q)
-        return f"{{{label}}}^{{({q.sample})}}" if q.sample is not None else label
+        return self.labels.matrix(expr.quantity)
 
     def matrix(self, rows) -> str:
         """Numbers (floats) or expressions as a bmatrix."""
@@ -295,7 +298,8 @@ class SolutionPrinter(LatexPrinter):
         return text
 
     def _factor_rows(self, product) -> list[str]:
-        """A wide product of matrices, a factor per row: scalars stay with the first matrix."""
+        """A wide product of matrices, a factor per row: scalars stay with the first matrix, and a
+        vector of ones (the sum over samples or over a shared bias's neurons) with the matrix it sums."""
         if isinstance(product, HadamardProduct):
             first, *rest = map(self._hadamard_factor, product.args)
             return [first, *(f"\\odot {factor}" for factor in rest)]
@@ -303,7 +307,7 @@ class SolutionPrinter(LatexPrinter):
         sign = "- " if factors[0] == -1 else ""
         for factor in factors[1:] if sign else factors:
             text = self._print(factor)
-            if seen_matrix and factor.is_Matrix:
+            if seen_matrix and factor.is_Matrix and not _ones(factor):
                 rows.append(text)
             else:
                 rows[-1:] = [f"{rows[-1]} {text}"] if rows else [sign + text]

@@ -41,7 +41,8 @@ def plain(label: str) -> str:
             break
         top, bottom = (_grouped(part) for part in (text[start + 6:top_end], text[top_end + 2:bottom_end]))
         text = f"{text[:start]}{top}/{bottom}{text[bottom_end + 1:]}"
-    return re.sub(r"\s*([·×])\s*", r"\1", text.replace("{", "").replace("}", ""))
+    text = text.replace("{", "").replace("}", "").replace("'", "′")  # w′: a prime, not an apostrophe
+    return re.sub(r"\s*([·×])\s*", r"\1", text)
 
 
 def _grouped(part: str) -> str:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 import sympy as sp
 from sympy.core.parameters import evaluate
 
-from ..engine.steps import Step, add, definition, partial, with_zeros
+from ..engine.steps import Step, add, definition, mul, partial, with_zeros
 from ..engine.training import shown_iterations
 from ..model.notation import Labels
-from ..model.quantities import ELLIPSIS, number_value
+from ..model.quantities import ELLIPSIS, generic, kind_of, number_value
 from ..model.rules import ACTIVATIONS
 from . import words
 from .closed_forms import CLOSED_FORM_ROLES, ClosedForms
@@ -184,6 +184,7 @@ class ViewBuilder:
             "mode": spec.mode, "update_biases": spec.update_biases, "hidden_deltas": spec.hidden_deltas,
             "iterations": spec.iterations, "samples": len(spec.samples),
             "rate": self.latex(self.network.rate), "rate_value": self.number(spec.learning_rate),
+            "updated_weight": self.latex(generic("weight", updated=True)),
         }
 
     def given(self) -> dict:
@@ -215,7 +216,18 @@ class ViewBuilder:
             rules.append({"name": layer.activation, "words": words.RULES.get(layer.activation, "").format(
                               kronecker=self.latex(sp.KroneckerDelta(*sp.symbols("k j", integer=True), evaluate=False))),
                           "equations": [self.equation(definition(lhs, form)) for lhs, form in shown]})
-        return rules + [self._loss_rule()]
+        return rules + [self._loss_rule(), self._update_rule()]
+
+    def _update_rule(self) -> dict:
+        """w⁺ = w − η·∂E/∂w, where the notation's mark for an updated parameter (w⁺, w′) is defined."""
+        weight, updated = generic("weight"), generic("weight", updated=True)
+        rate, error = self.network.rate, self.network.error(None)
+        equation = definition(updated, add(weight, mul(sp.Integer(-1), rate, partial(error, weight))))
+        spec = self.solution.spec
+        biases = words.UPDATE_BIASES[spec.update_biases] if any(layer.bias is not None for layer in spec.layers) else ""
+        return {"name": "The update", "words": words.UPDATE.format(updated=self.latex(updated), weight=self.latex(weight),
+                                                                   biases=biases),
+                "equations": [self.equation(equation)]}
 
     def _loss_rule(self) -> dict:
         """The loss in the document's own output labels, and its derivative for the first output."""
@@ -246,9 +258,18 @@ class ViewBuilder:
                  "out": self.number(values[network.out(l, j, s)])}
                 for j in range(1, network.widths[l] + 1) if j not in shown[l]]}
                 for l, neurons in layers.items()],
-            "terms": [self.equation(t) for t in forward.terms],
+            "terms": [self.term_equation(t, s) for t in forward.terms],
             "error": self.equation(forward.error),
         }
+
+    def term_equation(self, step: Step, s: int) -> Equation:
+        """An output's error term; one that has the target as a factor (cross-entropy's −y·ln a) is 0
+        at a target of 0 whatever the output, and says so in place of 0·ln(0.35)."""
+        target = self.network.target(step.place.to, s)
+        form = step.forms[-1]
+        if self.symbolic or self.solution.shown.values[target] != 0 or not (form.is_Mul and target in form.args):
+            return self.equation(step)
+        return self.printer.equation([step.lhs, *step.forms, f"0 \\;\\; \\text{{since }} {self.latex(target)} = 0"])
 
     def backward_layer(self, layer) -> dict:
         brief = self.detail != "full"
@@ -340,6 +361,7 @@ class ViewBuilder:
         brief = self.detail != "full" and not first
         return {
             "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
+            "terms_said": self._by_term(neuron),
             "net_label": self.latex(self.network.net(neuron.layer, neuron.index, neuron.sample)),
             "explained": not brief,
             "paths": [self.equation(p) for p in neuron.paths],
@@ -349,6 +371,18 @@ class ViewBuilder:
             "delta": self.equation(neuron.delta, brief and len(neuron.jacobian) > 1),
             "simplified": self.equation(neuron.simplified, brief) if neuron.simplified else None,
         }
+
+    def _by_term(self, neuron) -> dict | None:
+        """Why ∂E_o1/∂net_o1 in a path through the output layer is δ_o1 (= ∂E_total/∂net_o1): said
+        before the first hidden neuron's paths, where a path's error is an output's own term."""
+        first = neuron.contributions[:1]
+        if not first or neuron.index != 1 or not first[0].lhs.is_Derivative or kind_of(first[0].lhs.expr) != "term":
+            return None
+        network, s = self.network, neuron.sample
+        term, net = network.term(1, s), network.net(network.depth, 1, s)
+        delta = network.delta(network.depth, 1, s)
+        return {"words": words.BY_TERM.format(term=self.latex(term), net=self.latex(net), delta=self.latex(delta)),
+                "equation": self.printer.equation([partial(term, net), partial(network.error(s), net), delta])}
 
     def matrix(self) -> dict:
         """Nielsen's BP1-BP4 with this network's matrices (matrix_view.py)."""

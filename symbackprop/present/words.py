@@ -75,3 +75,16 @@ def shift_invariant_words(activation: str, rounded: bool = False) -> str:
             "input of its layer moves by the same amount, and the shared bias moves them all together, so it "
             "cannot change the error" + (" (a value far below the printed digits is the working precision's "
                                          "rounding)." if rounded else "."))
+
+
+#: Said of the update rule in §2, where the document's mark for an updated parameter is first used;
+#: {updated} and {weight} are the notation's generic labels as maths
+UPDATE = ("gradient descent moves every parameter against its gradient, by the learning rate times it; "
+          "${updated}$ is the weight ${weight}$ after the update{biases}")
+UPDATE_BIASES = {True: ", and a bias is updated the same way", False: " (biases are not updated)"}
+
+
+#: Said before a hidden neuron's paths through an element-wise output layer (Mazur's ∂E_o1/∂out_h1):
+#: why ∂E_o1/∂net_o1, a factor of E_o1's own, is the δ found above; each {name} is printed maths
+BY_TERM = ("Each path's error is one output's own term. Only ${term}$ depends on ${net}$, so its first factor "
+           "is the ${delta}$ found above (and likewise for every output):")
