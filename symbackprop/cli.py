@@ -110,8 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="carry: round every value to --digits decimals and carry it forward, as by hand")
     solve.add_argument("--digits", type=_precision, metavar="K", help="decimals for --rounding carry (default 4)")
     solve.add_argument("--detail", choices=("auto", "full", "compact"), default="auto",
-                       help="full: every parameter worked out; compact: one weight and one bias a layer, the "
-                            "others in a table; auto (default): compact beyond 24 parameters x samples")
+                       help="full: every parameter and every expansion worked out; compact: one weight and one "
+                            "bias a layer, the others in a table; auto (default): every parameter, each kind of "
+                            "expansion once a layer, and compact beyond 24 parameters x samples")
     solve.add_argument("--sample", type=_iterations, metavar="N",
                        help="with several samples, the one worked in full (compact's default: 1)")
     solve.add_argument("--template-dir", metavar="DIR", help="folder of templates searched before the defaults")

@@ -71,7 +71,9 @@ def test_softmax_cross_entropy_derives_out_minus_target_once():
         assert "&= - y_{j} + a_{j} \\cdot \\left(\\sum_{k=1}^{n} y_{k}\\right)" in text
         assert "&= a_{j} - y_{j}" in text
     assert chain.count("sum to 1") == 2  # §2's heading and its explanation, not once per neuron
-    assert chain.count("The same $\\delta$ in the closed form of §2:") == 3
+    # said once a layer (issue 18, point 10); every output neuron still gets its closed form's numbers
+    assert chain.count("The same $\\delta$ in the closed form of §2:") == 1
+    assert all(f"= a^{{2}}_{{{j}}} - y_{{{j}}} = " in chain for j in (1, 2, 3))
     assert "\\delta^{L} = a^{L} - y" in matrix
     bce = document("bce", "matrix")
     assert "\\delta_{L} = a_{L} - T" in bce
@@ -183,7 +185,7 @@ def test_a_compact_rows_gradient_is_checkable_by_hand_from_every_samples_term():
     product is its first term, and the mean of the terms is its gradient, to the printed digits."""
     text = symbackprop.render(symbackprop.solve("bce", iterations=1), "md")
     rows = re.findall(r"^\| \$(\w_\{\d\})\$ \| \$(.*?)\$ \| \$([-\d., ]+)\$ \| \$([-\d.]+)\$ \| \$[-\d.]+\$ \|$", text, re.M)
-    assert len(rows) == 5  # w6; w2, w3, w4, b2
+    assert len(rows) == 4  # w2, w3, w4, b2 (w6, alone beside w5 and b3, is worked: no table of one row)
     for label, shown, terms, gradient in rows:
         terms = [float(t) for t in terms.split(",")]
         assert len(terms) == 4 and product(shown) == pytest.approx(terms[0], abs=2e-9), label

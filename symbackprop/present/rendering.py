@@ -108,12 +108,13 @@ class Documents:
 
     def detail(self) -> tuple[str, int | None]:
         """What --detail and --sample ask for, "auto" decided: every parameter of every sample is
-        worked in full up to COMPACT_FROM of them; beyond, one weight and one bias a layer, and one
+        worked up to COMPACT_FROM of them, each kind of expansion written out once a layer ("brief",
+        view.py; "full" writes out every one); beyond, one weight and one bias a layer, and one
         sample (the first unless --sample names another)."""
         spec, options = self.solution.spec, self.options
         detail = options.detail
         if detail == "auto":
-            detail = "compact" if spec.parameter_count * len(spec.samples) > COMPACT_FROM else "full"
+            detail = "compact" if spec.parameter_count * len(spec.samples) > COMPACT_FROM else "brief"
         several = len(spec.samples) > 1
         sample = options.sample if options.sample is not None else (1 if detail == "compact" and several else None)
         return detail, sample if several else None

@@ -37,6 +37,12 @@ LOSS_WORDS = {
 }
 
 
+#: Which form a repeated step keeps in brief detail: a power rule's result (out_h2, not its expansion
+#: 1·out_h2·w6^{1−1} + 0 + 0), a softmax δ's name ∂E/∂net (its Jacobian sum is shown by its numbers),
+#: a closed form's result out − t
+BRIEF_FORM = {"local": -1, "grad_out_output": -1, "delta": 0, "simplified": -1}
+
+
 class ViewBuilder:
     def __init__(self, solution: Solution, precision: int, symbolic: bool, form: str = "chain",
                  figure_names: dict | None = None, detail: str = "full", sample: int | None = None):
@@ -47,7 +53,9 @@ class ViewBuilder:
         self.form = form
         self.closed = ClosedForms(solution)
         self.figure_names = figure_names or {}  # figure -> the file (or data URI) Markdown shows it from
-        # "full": every parameter worked; "compact": one weight and one bias a layer (lecture notes: full)
+        # "full": every parameter worked, every expansion written out; "brief": every parameter worked,
+        # each kind of expansion written out once a layer; "compact": one weight and one bias a layer
+        # worked, the others in tables (lecture notes: full)
         self.detail = "full" if symbolic else detail
         # the sample worked in full when there are several (None: every one); lecture notes need one
         self.sample = 1 if symbolic and sample is None else sample
@@ -58,8 +66,11 @@ class ViewBuilder:
     def number(self, value: float) -> str:
         return self.printer.number(value)
 
-    def equation(self, step: Step) -> Equation:
-        members = [step.lhs, *step.forms]
+    def equation(self, step: Step, brief: bool = False) -> Equation:
+        """``lhs = forms = numbers = value``; ``brief`` (an expansion its layer already showed once)
+        keeps one form (BRIEF_FORM), so the numbers still show every factor."""
+        forms = [step.forms[BRIEF_FORM[step.role]]] if brief and step.role in BRIEF_FORM else step.forms
+        members = [step.lhs, *forms]
         if self.symbolic and step.role in CLOSED_FORM_ROLES:
             closed = self.closed.of(step)
             members += [closed] if closed is not None else []
@@ -223,18 +234,19 @@ class ViewBuilder:
 
     def forward_sample(self, forward) -> dict:
         """Each layer's net inputs and outputs in the order computed (a softmax layer: every net
-        input before the outputs that share them)."""
+        input before the outputs that share them); compact: the neurons _in_full, the others in a table."""
+        network, s, values = self.network, forward.sample, self.solution.shown.values
+        shown = {l: self._in_full(list(range(1, network.widths[l] + 1))) for l in range(1, network.depth + 1)}
         layers: dict = {}
         for step in forward.order:
-            if step.role in ("net", "out") and (self.detail == "full" or step.place.to == 1):
+            if step.role in ("net", "out") and step.place.to in shown[step.place.layer]:
                 layers.setdefault(step.place.layer, []).append([self.equation(step)])
-        network, s = self.network, forward.sample
         return {
             "index": forward.sample,
-            "layers": [{"index": l, "neurons": neurons, "table": [  # compact: the first neuron in full
-                {"label": self.latex(network.out(l, j, s)), "net": self.number(self.solution.shown.values[
-                    network.net(l, j, s)]), "out": self.number(self.solution.shown.values[network.out(l, j, s)])}
-                for j in range(2, network.widths[l] + 1)] if self.detail == "compact" else []}
+            "layers": [{"index": l, "neurons": neurons, "table": [
+                {"label": self.latex(network.out(l, j, s)), "net": self.number(values[network.net(l, j, s)]),
+                 "out": self.number(values[network.out(l, j, s)])}
+                for j in range(1, network.widths[l] + 1) if j not in shown[l]]}
                 for l, neurons in layers.items()],
             "terms": [self.term_equation(t, s) for t in forward.terms],
             "error": self.equation(forward.error),
@@ -250,41 +262,62 @@ class ViewBuilder:
         return self.printer.equation([step.lhs, *step.forms, f"0 \\;\\; \\text{{since }} {self.latex(target)} = 0"])
 
     def backward_layer(self, layer) -> dict:
-        samples = [{
-            "index": sample.sample,
-            "error_form": self.equation(sample.error_form) if sample.error_form else None,
-            "grad_outs": [self.equation(step) for step in sample.grad_outs],
-            "neurons": [self.backward_neuron(neuron) for neuron in sample.neurons
-                        if self.detail == "full" or neuron.index == 1],
-            "table": [self._neuron_row(n) for n in sample.neurons if self.detail == "compact" and n.index > 1],
-        } for sample in layer.samples if self._shown_sample(sample.sample)]
+        brief = self.detail != "full"
+        samples = []
+        for sample in layer.samples:
+            if not self._shown_sample(sample.sample):
+                continue
+            worked = self._in_full(sample.neurons)
+            samples.append({
+                "index": sample.sample,
+                # brief and compact: §2 stated the loss, and one derivative of it is expanded
+                "error_form": self.equation(sample.error_form) if sample.error_form and not brief else None,
+                "grad_outs": [self.equation(step, brief and i > 0) for i, step in enumerate(sample.grad_outs)],
+                "neurons": [self.backward_neuron(n, first=i == 0) for i, n in enumerate(worked)],
+                "table": [self._neuron_row(n) for n in sample.neurons if n not in worked],
+            })
         worked = self._worked(layer.parameters)
-        parameters = [self.parameter(pd) for pd in layer.parameters if pd in worked]
+        expanded = self._expanded(layer.parameters)
+        parameters = [self.parameter(pd, brief=pd not in expanded) for pd in layer.parameters if pd in worked]
         table = [self.parameter_row(pd) for pd in layer.parameters if pd not in worked]
         return {"index": layer.layer, "output": layer.layer == self.network.depth,
                 "elementwise": self.network.activation(layer.layer)[0].elementwise,
                 "samples": samples, "parameters": parameters, "table": table,
                 "other_deltas": self.other_deltas(layer.layer)}
 
+    def _in_full(self, items: list) -> list:
+        """Compact: the first item worked in full, the others in a table; but never a table of one
+        row, so a layer of two shows both worked."""
+        return list(items) if self.detail != "compact" or len(items) <= 2 else list(items[:1])
+
     def _neuron_row(self, neuron) -> dict:
-        """A neuron not worked in full: its δ as the product of its factors with numbers, so that the
-        parameters' products below can be traced to it."""
-        parts = self.equation(neuron.delta).parts
+        """A neuron not worked in full: its δ as the product of its factors with numbers (out − t with
+        numbers, where the output δ has the closed form of §2), so that the parameters' products below
+        can be traced to it."""
+        parts = self.equation(neuron.simplified or neuron.delta).parts
         return {"label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
                 "delta_label": self.latex(neuron.delta.lhs),
                 "product": parts[-2] if len(parts) > 2 else "", "delta": self.number(neuron.delta.value)}
 
-    def _worked(self, parameters) -> list:
-        """The parameters worked in full: all; or, compact, the layer's first weight and first bias."""
+    def _expanded(self, parameters) -> list:
+        """The parameters whose net-input derivative is expanded (the power rule written out): the
+        layer's first weight and first bias; every one in full detail."""
         if self.detail == "full":
             return list(parameters)
         weights = [pd for pd in parameters if not pd.parameter.is_bias][:1]
         return weights + [pd for pd in parameters if pd.parameter.is_bias][:1]
 
-    def parameter(self, pd) -> dict:
+    def _worked(self, parameters) -> list:
+        """The parameters worked in full: all; or, compact, the expanded ones (and the rest too when
+        only one is left, never a table of one row)."""
+        expanded = self._expanded(parameters)
+        return expanded if self.detail == "compact" and len(parameters) - len(expanded) > 1 else list(parameters)
+
+    def parameter(self, pd, brief: bool = False) -> dict:
         return {
             "label": self.latex(pd.parameter.symbol),
-            "samples": [{"index": s, "local": [self.equation(step) for step in local], "chain": self.equation(chain)}
+            "samples": [{"index": s, "local": [self.equation(step, brief) for step in local],
+                         "chain": self.equation(chain)}
                         for s, local, chain in zip(self.solution.shown.update_samples, pd.local, pd.chains)
                         if self._shown_sample(s)],
             "gradient": self.equation(pd.gradient) if len(pd.chains) > 1 else None,
@@ -312,17 +345,21 @@ class ViewBuilder:
                 "gradient": self.number(pd.gradient.value),
                 "updated": self.number(pd.update.value if pd.update else pd.parameter.value)}
 
-    def backward_neuron(self, neuron) -> dict:
+    def backward_neuron(self, neuron, first: bool) -> dict:
+        """A neuron's δ; after the layer's first, in brief or compact detail, the stock sentences are
+        not said again, and a Jacobian sum is written with its numbers only."""
+        brief = self.detail != "full" and not first
         return {
             "label": self.latex(self.network.out(neuron.layer, neuron.index, neuron.sample)),
             "terms_said": self._by_term(neuron),
             "net_label": self.latex(self.network.net(neuron.layer, neuron.index, neuron.sample)),
+            "explained": not brief,
             "paths": [self.equation(p) for p in neuron.paths],
             "contributions": [self.equation(c) for c in neuron.contributions],
-            "grad_out": self.equation(neuron.grad_out) if neuron.grad_out else None,
+            "grad_out": self.equation(neuron.grad_out, brief) if neuron.grad_out else None,
             "jacobian": [self.equation(step) for step in neuron.jacobian],
-            "delta": self.equation(neuron.delta),
-            "simplified": self.equation(neuron.simplified) if neuron.simplified else None,
+            "delta": self.equation(neuron.delta, brief and len(neuron.jacobian) > 1),
+            "simplified": self.equation(neuron.simplified, brief) if neuron.simplified else None,
         }
 
     def _by_term(self, neuron) -> dict | None:
