@@ -10,7 +10,8 @@ What is measured (in PDF points, from the words' boxes):
   heading ("Neuron ...", "Parameter ...") to the next heading. The first block of a page runs from
   its first row down to the row before the next row that starts a block or a section ("Sample 2",
   "Layer 1", "4.2 Hidden layer"); prose and the forward pass, which may break between any two
-  displays, are so counted with what follows them (the rule is lenient there, never strict).
+  displays, are so counted with what follows them (the rule is lenient there, never strict). The
+  table of new parameters is one tabular: its section heading and its rows, to the next section.
 
 The rules:
 
@@ -42,6 +43,8 @@ MIN_FILL = 2 / 3
 ALLOWANCE = 14.0  # pt: the skip between two blocks, about one blank line
 OVERLAP = 2.0  # pt: words overlapping more than this vertically are one row (a heading's descender does not)
 BLOCK_START = re.compile(r"^(?:(?:Parameter|Neuron|Sample|Layer) |\d+(?:\.\d+)? [A-Z])")
+SECTION = re.compile(r"^(?:\d+(?:\.\d+)? [A-Z]|Verification$)")
+TABLE_SECTION = re.compile(r"^\d+ The new weights")
 HEADING = re.compile(r"^(?:(?:Sample|Layer) \d+|\d+(?:\.\d+)? [A-Z][\w ()]*|.*:)$")  # or a sentence ending "...:"
 WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>')
 
@@ -79,9 +82,12 @@ def pages_of(pdf) -> list[list[Row]]:
 
 
 def first_block_bottom(rows: list[Row]) -> float:
-    """Where the page's first block ends: before the next row that starts a block or a section."""
+    """Where the page's first block ends: before the next row that starts a block or a section (the
+    table of new parameters, one tabular with its heading, before the next section: its "Layer 1"
+    rows name groups of rows, not blocks)."""
+    ends = SECTION if TABLE_SECTION.match(rows[0].text) else BLOCK_START
     for i in range(1, len(rows)):
-        if BLOCK_START.match(rows[i].text):
+        if ends.match(rows[i].text) and not rows[i - 1].text.endswith(":"):  # a sentence ending ":" goes with it
             return rows[i - 1].bottom
     return rows[-1].bottom
 

@@ -91,6 +91,8 @@ _UPRIGHT = re.compile(r"\\mathrm\{([A-Za-z]+)\}")
 
 
 _MATRIX = re.compile(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}")
+#: A member that is one printed number (format_number's forms): the result an equation ends in
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?: \\times 10\^\{-?\d+\})?")
 
 
 def visible_length(latex: str) -> int:
@@ -150,7 +152,11 @@ class SolutionPrinter(LatexPrinter):
             len(parts) > 2 and width > LINE_LIMIT)
         rows = [f"{lines[0][0]} &= {lines[1][0]}"] if len(lines) > 1 else [lines[0][0]]
         rows += [f"&\\quad {row}" for row in lines[1][1:]] if len(lines) > 1 else []
-        for line in lines[2:]:
+        for previous, line in zip(lines[1:], lines[2:]):
+            if len(previous) == len(line) == 1 and len(rows) > 1 and _NUMBER.fullmatch(line[0]) and (
+                    visible_length(rows[-1]) + visible_length(line[0]) < ROW_LIMIT):
+                rows[-1] += f" = {line[0]}"  # a result beside its numbers, as the blog: "= 0.74 · 0.19 = 0.14"
+                continue
             rows += [f"&= {line[0]}"] + [f"&\\quad {row}" for row in line[1:]]
         return Equation(parts, tuple(rows), multiline)
 
