@@ -141,3 +141,13 @@ def test_a_ones_vector_stays_beside_what_it_sums():
     document = _document("xor", form="matrix")
     assert not re.search(r"^&\\quad \\begin\{bmatrix\} 1 \\cr 1", document, flags=re.M)
     assert "\\end{bmatrix} \\begin{bmatrix} 1 \\cr 1 \\cr 1 \\cr 1 \\end{bmatrix} \\cr" in document
+
+
+@pytest.mark.parametrize("notation,marked", [("mazur", "\\mathrm{out}_{o1}[2]"), ("nielsen", "a^{2}_{1}[2]"),
+                                             ("course", "a_{2,1}^{(2)}"), ("indexed", "a_{20}[2]")])
+def test_the_sample_mark_is_said_before_it_is_used(notation, marked):
+    """A student meets a₂₀[2] in the forward pass of sample 2; §1 has said what the [2] is."""
+    document = _document("xor", notation=notation)
+    said = f"A value of one sample carries its number: ${marked}$ is "
+    assert said in document
+    assert document.index(said) < document.index(marked, document.index(said) + len(said) + 40)

@@ -26,7 +26,11 @@ def given_values(view: ViewBuilder) -> dict:
     for l in range(1, network.depth + 1):
         params = [p for p in network.parameters if p.quantity.layer == l]
         layers.append({"index": l, "parameters": [(view.latex(p.symbol), view.number(p.value)) for p in params]})
-    return {"samples": samples, "layers": layers, "tables": [layer_table(view, l) for l in range(1, network.depth + 1)]}
+    output = network.out(network.depth, 1, None)
+    return {"samples": samples, "layers": layers, "tables": [layer_table(view, l) for l in range(1, network.depth + 1)],
+            # how the notation marks one sample's value (a₂₀[2], a^{(2)}_1): said once, where samples are
+            "sample_mark": {"marked": view.latex(network.out(network.depth, 1, 2)), "plain": view.latex(output)}
+            if len(samples) > 1 else None}
 
 
 def layer_table(view: ViewBuilder, l: int) -> dict:
