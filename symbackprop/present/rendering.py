@@ -227,7 +227,7 @@ class Format:
 
 _WRITTEN_BY = "symbackprop: a worked solution written by symbackprop solve, which replaces it when run again"
 FORMATS: dict[str, Format] = {
-    "md": Format(".md", _templated("md"), f"<!-- {_WRITTEN_BY} -->\n"),
+    "md": Format(".md", _templated("md"), f"<!-- {_WRITTEN_BY} -->\n\n"),  # a blank line: pandoc wants one before a heading
     "tex": Format(".tex", _templated("tex"),
                   f"% {_WRITTEN_BY}\n\\ifdefined\\pdfinfo\\pdfinfo{{/Creator (symbackprop)}}\\fi\n"),
     "json": Format(".json", render_json),

@@ -41,6 +41,8 @@ LOSS_WORDS = {
 #: 1·out_h2·w6^{1−1} + 0 + 0), a softmax δ's name ∂E/∂net (its Jacobian sum is shown by its numbers),
 #: a closed form's result out − t
 BRIEF_FORM = {"local": -1, "grad_out_output": -1, "delta": 0, "simplified": -1}
+#: The same in lecture notes, which have no numbers to show a Jacobian sum by: a δ keeps its sum
+BRIEF_SYMBOLIC_FORM = {role: form for role, form in BRIEF_FORM.items() if role != "delta"}
 
 
 class ViewBuilder:
@@ -55,8 +57,8 @@ class ViewBuilder:
         self.figure_names = figure_names or {}  # figure -> the file (or data URI) Markdown shows it from
         # "full": every parameter worked, every expansion written out; "brief": every parameter worked,
         # each kind of expansion written out once a layer; "compact": one weight and one bias a layer
-        # worked, the others in tables (lecture notes: full)
-        self.detail = "full" if symbolic else detail
+        # worked, the others in tables (lecture notes: brief, or full if asked; their tables would be empty)
+        self.detail = detail if detail == "full" or not symbolic else "brief"
         # the sample worked in full when there are several (None: every one); lecture notes need one
         self.sample = 1 if symbolic and sample is None else sample
 
@@ -69,7 +71,8 @@ class ViewBuilder:
     def equation(self, step: Step, brief: bool = False) -> Equation:
         """``lhs = forms = numbers = value``; ``brief`` (an expansion its layer already showed once)
         keeps one form (BRIEF_FORM), so the numbers still show every factor."""
-        forms = [step.forms[BRIEF_FORM[step.role]]] if brief and step.role in BRIEF_FORM else step.forms
+        brief_form = BRIEF_SYMBOLIC_FORM if self.symbolic else BRIEF_FORM
+        forms = [step.forms[brief_form[step.role]]] if brief and step.role in brief_form else step.forms
         members = [step.lhs, *forms]
         if self.symbolic and step.role in CLOSED_FORM_ROLES:
             closed = self.closed.of(step)
@@ -90,6 +93,7 @@ class ViewBuilder:
             "title": spec.title,
             "notes": list(spec.notes),
             "symbolic": self.symbolic,
+            "detail": self.detail,
             "several_samples": len(spec.samples) > 1,
             "has_biases": any(layer.bias is not None for layer in spec.layers),
             # "after one update" and "after N iterations" differ unless a single update was made
