@@ -151,3 +151,25 @@ def test_the_sample_mark_is_said_before_it_is_used(notation, marked):
     said = f"A value of one sample carries its number: ${marked}$ is "
     assert said in document
     assert document.index(said) < document.index(marked, document.index(said) + len(said) + 40)
+
+
+@pytest.mark.parametrize("notation,said", [
+    ("nielsen", "A superscript is a layer, not a power: $z^{l}_{j}$"),
+    ("indexed", "$w^{l}_{jk}$ is the weight of layer $l$ into neuron $j$ from neuron $k$ of layer $l - 1$"),
+    ("course", "$x$ is the input and $T$ the target"),
+    ("mazur", "$\\mathrm{net}_{h1}$ is $h_{1}$'s net input")])
+def test_section_1_says_how_to_read_the_labels_before_any_is_used(notation, said):
+    """(w²₁₁)^{1−1} reads as a power, a₁₀ as ten, T as nothing, unless §1 has said what the indices count."""
+    for symbolic in (False, True):
+        document = _document("xor", notation=notation, symbolic=symbolic)
+        assert said in document
+        assert document.index(said) < document.index("## 2. The rules used")
+
+
+def test_section_2_says_its_error_is_one_samples_where_there_are_several():
+    """§2 derives ∂E/∂z = a − y for one sample's E; §3 on, E is the mean over the samples."""
+    document = _document("bce")
+    rules = document[document.index("## 2."):document.index("## 3.")]
+    assert ("Here $E$ is one sample's error; from §3 on, $E^{(1)}$ is sample 1's (and likewise for every sample) "
+            "and $E$ the mean of the samples' errors") in rules
+    assert "one sample's error" not in _document("mazur")

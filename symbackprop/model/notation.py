@@ -80,6 +80,8 @@ class Notation:
     tag: Callable[[int, int, int], str] = _plain_tag
     # Nielsen's matrix form: a layer's weight matrix and its vectors, by kind, with {l} the layer
     matrices: dict[str, str] = field(default_factory=dict)
+    # how to read its labels, said once in §1 (prose with $…$ maths): what each index counts
+    reading: str = ""
 
 
 NOTATIONS: dict[str, Notation] = {
@@ -93,7 +95,10 @@ NOTATIONS: dict[str, Notation] = {
         updated=PLUS, sample=SAMPLE_BRACKET,  # W^{(2)} in the matrix form: a sample's (2) would read as a layer
         tag=_mazur_tag,
         matrices={"weights": "W^{{({l})}}", "biases": "b^{{({l})}}", "nets": "net^{{({l})}}", "outs": "out^{{({l})}}",
-                  "inputs": "i", "deltas": "\\delta^{{({l})}}", "targets": "target", "error": "E_{{total}}"}
+                  "inputs": "i", "deltas": "\\delta^{{({l})}}", "targets": "target", "error": "E_{{total}}"},
+        reading=("Each neuron is named by its layer and number ($i_{1}$ an input, $h_{1}$ a hidden neuron, $o_{1}$ an "
+                 "output): $\\mathrm{net}_{h1}$ is $h_{1}$'s net input and $\\mathrm{out}_{h1}$ its output; the weights "
+                 "$w_{1}, w_{2}, \\dots$ and biases $b_{1}, b_{2}, \\dots$ are numbered layer by layer, row by row."),
     ),
     "nielsen": Notation(
         formats={
@@ -105,7 +110,10 @@ NOTATIONS: dict[str, Notation] = {
         generic={"net": "z", "out": "a", "target": "y", "error": "C", "input": "x", "weight": "w"},
         updated=PRIME, sample=SAMPLE_BRACKET,
         matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z^{{{l}}}", "outs": "a^{{{l}}}", "inputs": "x",
-                  "deltas": "\\delta^{{{l}}}", "targets": "y", "error": "C"}
+                  "deltas": "\\delta^{{{l}}}", "targets": "y", "error": "C"},
+        reading=("A superscript is a layer, not a power: $z^{l}_{j}$ and $a^{l}_{j}$ are the net input and output of "
+                 "neuron $j$ of layer $l$, $w^{l}_{jk}$ is the weight into it from neuron $k$ of layer $l - 1$ and "
+                 "$b^{l}_{j}$ its bias; $x_{k}$ is input $k$ and $y_{j}$ the target of output $j$."),
     ),
     "course": Notation(
         formats={
@@ -121,7 +129,10 @@ NOTATIONS: dict[str, Notation] = {
         updated=PRIME, sample=SAMPLE_SUPERSCRIPT,  # seed 002 writes w_2'; its layers are subscripts
         weight_first=False,
         matrices={"weights": "W_{{{l}}}", "biases": "b_{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}", "inputs": "x",
-                  "deltas": "\\delta_{{{l}}}", "targets": "T", "error": "E"}
+                  "deltas": "\\delta_{{{l}}}", "targets": "T", "error": "E"},
+        reading=("$x$ is the input and $T$ the target ($x_{k}$ and $T_{j}$ where there are several); a subscript counts layers: $z_{l}$ and $a_{l}$ are layer $l$'s "
+                 "net input and output ($z_{l,j}$ and $a_{l,j}$ neuron $j$'s, where a layer has several), and the "
+                 "weights $w_{1}, w_{2}, \\dots$ and biases $b_{1}, b_{2}, \\dots$ are numbered layer by layer."),
     ),
     "indexed": Notation(
         formats={
@@ -133,7 +144,11 @@ NOTATIONS: dict[str, Notation] = {
         generic={"net": "z", "out": "a", "target": "t", "error": "E", "input": "a", "weight": "w"},
         updated=PLUS, sample=SAMPLE_BRACKET,  # every neuron index from 0, targets too (t_0 beside a_{20})
         matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}",
-                  "inputs": "a_{{0}}", "deltas": "\\delta_{{{l}}}", "targets": "t", "error": "E"}
+                  "inputs": "a_{{0}}", "deltas": "\\delta_{{{l}}}", "targets": "t", "error": "E"},
+        reading=("Neurons are counted from 0: $z_{lj}$ and $a_{lj}$ are the net input and output of neuron $j$ of "
+                 "layer $l$ ($a_{0k}$ is input $k$) and $t_{j}$ the target of output $j$; $w^{l}_{jk}$ is the weight of "
+                 "layer $l$ into neuron $j$ from neuron $k$ of layer $l - 1$, and $b^{l}_{j}$ its bias (a superscript "
+                 "is a layer, not a power)."),
     ),
 }
 

@@ -94,6 +94,7 @@ class ViewBuilder:
             "notes": list(spec.notes),
             "symbolic": self.symbolic,
             "detail": self.detail,
+            "notation_reading": self.printer.labels.notation.reading,
             "several_samples": len(spec.samples) > 1,
             "has_biases": any(layer.bias is not None for layer in spec.layers),
             # "after one update" and "after N iterations" differ unless a single update was made
@@ -232,8 +233,12 @@ class ViewBuilder:
         t, o = network.target(1, None), network.out(depth, 1, None)
         equations = [definition(error, add(*shown)),
                      definition(partial(error, o), with_zeros(loss.power_rule(t, o, n), 1, n), loss.slope(t, o, n))]
-        words = LOSS_WORDS[self.solution.spec.loss] + (f" (n = {n})" if self.solution.spec.loss == "mse" else "")
-        return {"name": "The error", "words": words,
+        spec = self.solution.spec
+        said = LOSS_WORDS[spec.loss] + (f" (n = {n})" if spec.loss == "mse" else "")
+        if len(spec.samples) > 1:
+            said += words.ONE_SAMPLE.format(sample_error=self.latex(network.error(1)), error=self.latex(error),
+                                            combined=spec.reduction)
+        return {"name": "The error", "words": said,
                 "equations": [self.equation(e) for e in equations], "outputs": n}
 
     def forward_sample(self, forward) -> dict:

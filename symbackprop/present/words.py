@@ -123,3 +123,10 @@ def agreement(figures: list[tuple[str, str]]) -> str:
                     f"step, agree {to(figure)}: that step and the error's own rounding limit how closely they "
                     "can, so this figure is theirs, not the solution's.")
     return " ".join(said)
+
+
+#: Said of §2's loss rule with several samples, whose E is one sample's error while §3 on averages (or
+#: sums) them; {sample_error} and {error} are printed maths, {combined} "mean" or "sum"
+ONE_SAMPLE = (". Here ${error}$ is one sample's error; from §3 on, ${sample_error}$ is sample 1's (and likewise for "
+              "every sample) and ${error}$ the {combined} of the samples' errors, so each gradient is the {combined} of "
+              "the samples' gradients.")
