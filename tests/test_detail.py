@@ -99,3 +99,22 @@ def test_a_compact_softmax_delta_table_lists_out_minus_target():
         cells = [cell.strip().strip("$") for cell in row.strip("|").split("|")]
         out, target = cells[2].split(" - ")
         assert target in ("0", "1") and float(out) - float(target) == pytest.approx(float(cells[3]), abs=2e-9)
+
+
+LOSS_POWER_RULE = "2 \\cdot \\frac{1}{2} \\cdot \\left(\\mathrm{target}_{o"
+
+
+def test_the_loss_derivative_is_expanded_in_section_2_only():
+    """§2 derives ∂E/∂out by the power rule; the first output neuron in §4 said it again word for word."""
+    text = markdown("mazur")
+    assert text.count(LOSS_POWER_RULE) == 1 and text.index(LOSS_POWER_RULE) < text.index("## 3.")
+    assert ("\\frac{\\partial E_{\\mathrm{total}}}{\\partial \\mathrm{out}_{o1}} = - \\left(\\mathrm{target}_{o1} - "
+            "\\mathrm{out}_{o1}\\right) = - \\left(0.01 - 0.75136507\\right) = 0.74136507") in text
+    assert markdown("mazur", "full").count(LOSS_POWER_RULE) == 3
+
+
+def test_one_path_is_one_path():
+    """A hidden neuron under a one-neuron layer has one path, not 'each of those paths'."""
+    text = markdown("course")
+    assert "Its output feeds the one neuron of the layer above, so the error reaches it along that path:" in text
+    assert "each of those paths" not in text

@@ -281,7 +281,7 @@ class ViewBuilder:
                 "index": sample.sample,
                 # brief and compact: §2 stated the loss, and one derivative of it is expanded
                 "error_form": self.equation(sample.error_form) if sample.error_form and not brief else None,
-                "grad_outs": [self.equation(step, brief and i > 0) for i, step in enumerate(sample.grad_outs)],
+                "grad_outs": [self.equation(step, brief) for step in sample.grad_outs],
                 "neurons": [self.backward_neuron(n, first=i == 0) for i, n in enumerate(worked)],
                 "table": [self._neuron_row(n) for n in sample.neurons if n not in worked],
             })
@@ -365,7 +365,8 @@ class ViewBuilder:
             "explained": not brief,
             "paths": [self.equation(p) for p in neuron.paths],
             "contributions": [self.equation(c) for c in neuron.contributions],
-            "grad_out": self.equation(neuron.grad_out, brief) if neuron.grad_out else None,
+            # §2 expanded the loss's derivative for the first output: brief detail gives its result here
+            "grad_out": self.equation(neuron.grad_out, self.detail != "full") if neuron.grad_out else None,
             "jacobian": [self.equation(step) for step in neuron.jacobian],
             "delta": self.equation(neuron.delta, brief and len(neuron.jacobian) > 1),
             "simplified": self.equation(neuron.simplified, brief) if neuron.simplified else None,
