@@ -316,6 +316,13 @@ class SolutionPrinter(LatexPrinter):
     def _print_ImmutableDenseMatrix(self, expr):
         return self.matrix(expr.tolist())
 
+    def _print_BlockMatrix(self, expr):
+        """A row of labelled columns (each sample's own ∇ₐE): more than two as the first, ⋯, the last,
+        so the row stays as narrow as the numbers beside it."""
+        rows = [[self._print(block) for block in row] for row in expr.blocks.tolist()]
+        rows = [[row[0], "\\cdots", row[-1]] if len(row) > 2 else row for row in rows]
+        return "\\begin{bmatrix} " + " \\\\ ".join(" & ".join(row) for row in rows) + " \\end{bmatrix}"
+
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)
         # a bmatrix, or a plain label (a_{l-1}); a superscript, fraction (a Jacobian) or sample mark
