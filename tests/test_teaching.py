@@ -196,7 +196,9 @@ def test_the_matrix_form_says_its_columns_are_each_samples_own_gradient():
     """Point 6: ∇ₐE with one column per sample read as the mean error's gradient."""
     text = symbackprop.render(symbackprop.solve("bce", iterations=1), "md", form="matrix")
     assert "Each column is the derivative of that sample's own error, not of the error over all 4 samples: " \
-           "the mean's factor 1/4 comes in once, in BP3 and BP4 below." in before(text, "\\nabla_{a_{2}} E = ")
+           "the mean's factor 1/4 comes in once, in BP3 and BP4 below." in before(text, "\\nabla_{a_{2}} E")
+    # and the matrix is named as what it is: a row of each sample's own gradient, not the mean error's
+    assert "\\begin{bmatrix} \\nabla_{a_{2}} E^{(1)} & \\cdots & \\nabla_{a_{2}} E^{(4)} \\end{bmatrix} = " in text
 
 
 def test_a_vanishing_gradient_is_noticed_from_the_documents_own_gradients():

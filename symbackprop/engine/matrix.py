@@ -118,9 +118,13 @@ class _Builder:
                             self.label("outs" if layer > 1 else "inputs", layer - 1, network.widths[layer - 1]),
                             evaluate=False)
         numbers = sp.MatMul(self.shown(weights), self.shown(below), evaluate=False)
-        if any(bias):
-            product = sp.MatAdd(product, self.label("biases", layer, n), evaluate=False)
-            numbers = sp.MatAdd(numbers, self.shown([[b.symbol] * m for b in bias]), evaluate=False)
+        if any(bias):  # with several samples, b 1ᵀ: the bias column repeated for each sample's column
+            repeat = [sp.Transpose(sp.MatrixSymbol("\\mathbf{1}", m, 1))] if m > 1 else []
+            product = sp.MatAdd(product, sp.MatMul(self.label("biases", layer, n, 1), *repeat, evaluate=False)
+                                if repeat else self.label("biases", layer, n, 1), evaluate=False)
+            column = self.shown([[b.symbol] for b in bias])
+            numbers = sp.MatAdd(numbers, sp.MatMul(column, sp.ImmutableMatrix([[1] * m]), evaluate=False)
+                                if m > 1 else column, evaluate=False)
         nets = self.grid(layer, "net")
         net_step = self.step("matrix_net", self.label("nets", layer, n), [product], [numbers], entries, nets)
         rule, alpha = network.activation(layer)
@@ -148,7 +152,7 @@ class _Builder:
         targets = [[network.target(j + 1, s) for s in self.samples] for j in range(n)]
         outs, deltas = self.grid(layer, "out"), self.grid(layer, "delta")
         grads = [[loss.slope(targets[j][s], outs[j][s], n) for s in range(m)] for j in range(n)]
-        grad_step = self.step("matrix_grad_out", self.label("grad_outs", layer, n), [], [], grads)
+        grad_step = self.step("matrix_grad_out", self.gradient_columns(layer, n), [], [], grads)
         rule, alpha = network.activation(layer)
         if rule.elementwise:  # BP1: δ^L = ∇_a C ⊙ σ'(z^L), the Hadamard product written out entry by entry
             slope_step, slopes = self.slopes(layer)
@@ -161,6 +165,13 @@ class _Builder:
             delta = self.step("matrix_delta", self.label("deltas", layer, n), forms, numbers, entries, deltas)
             return [grad_step, slope_step, delta]
         return [grad_step, *self.jacobian_deltas(grads, grad_step, deltas)]
+
+    def gradient_columns(self, layer: int, n: int):
+        """∇_a E for one sample; with several, a row of each sample's own ∇_a E[s] (the mean error's
+        gradient is no column of it: the 1/m comes in BP3 and BP4)."""
+        if len(self.samples) == 1:
+            return self.label("grad_outs", layer, n)
+        return sp.BlockMatrix([[self.label("grad_outs", layer, n, 1, sample=s) for s in self.samples]])
 
     def jacobian_deltas(self, grads, grad_step: Step, deltas) -> list[Step]:
         """A softmax layer, one sample at a time: δ = (∂a/∂z)^T ∇_a C, with the full Jacobian."""

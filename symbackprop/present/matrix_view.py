@@ -14,7 +14,7 @@ from ..engine.steps import definition
 from ..model.quantities import Quantity, QuantityMatrix
 from ..model.rules import ACTIVATIONS
 from . import words
-from .printing import Equation
+from .printing import Equation, tagged
 
 if TYPE_CHECKING:
     from .view import ViewBuilder
@@ -53,18 +53,29 @@ class MatrixView:
         return {
             "samples": list(form.samples), "several": len(form.samples) > 1,
             "reduction": self.view.solution.spec.reduction,
+            "marked": self._marked(),
             "forward": [described(layer) for layer in form.forward],
             "backward": [described(layer) for layer in form.backward],
-            "rules": [self.view.equation(step) for step in self.matrix_rules()],
+            "rules": [tagged(self.view.equation(step), tag) for step, tag in self.matrix_rules()],
             "shared_bias_rule": self._shared_bias_rule(),
             "closed_rule": self._closed_rule(),
             "activations": words.layer_list(activations),
-            "not_elementwise": sorted({words.name(a) for _, a in activations if not ACTIVATIONS[a].elementwise}),
+            "not_elementwise": sorted({(words.name(a), words.JACOBIAN_NOTES.get(a, "")) for _, a in activations
+                                       if not ACTIVATIONS[a].elementwise}),
             "checked": sum(len(entries) for _, entries in form.entries),
             # amsmath sets at most 10 columns in a bmatrix unless told more: a layer's width (in W, its
             # transpose, a gradient) or the samples (one column each), whichever is wider
             "columns": max(*self.view.network.widths, len(form.samples)),
         }
+
+    def _marked(self) -> dict:
+        """Sample s's column and sample s's own error, with the notation's sample mark (a_l[s]), for
+        the words that introduce the batch rules."""
+        labels = self.view.printer.labels
+        return {**{kind: labels.matrix(Quantity(kind, "l")) for kind in ("nets", "outs", "deltas", "biases")},
+                "column": labels.matrix(Quantity("outs", "l", sample="s")),
+                "error": labels.matrix(Quantity("error", None, sample="s")),
+                "total": labels.matrix(Quantity("error", None))}
 
     def _said(self, role: str, layer: int) -> str:
         """The words a matrix-form step needs before it: which σ, which slope, why a bias sums."""
@@ -95,14 +106,15 @@ class MatrixView:
         return printer.equation([label("deltas", depth), form, numbers, printer.matrix(deltas)], aligned=True)
 
     def _shared_bias_rule(self) -> Equation | None:
-        """BP3 for a layer with one shared bias: the sum of its δ, a row of ones times δ."""
+        """BP3 for a layer with one shared bias: the sum of its δ, a row of ones times δ (times a
+        column of ones and the reduction's factor, with several samples)."""
         if not any(layer.shares_bias for layer in self.view.solution.spec.layers):
             return None
         ones = sp.MatrixSymbol("\\mathbf{1}", 1, 1)
         lhs = QuantityMatrix(Quantity("gradient_biases", "l"), 1, 1)
         with evaluate(False):
-            return self.view.equation(definition(lhs, sp.MatMul(sp.Transpose(ones), QuantityMatrix(
-                Quantity("deltas", "l"), 1, 1), evaluate=False)))
+            return self.view.equation(definition(lhs, self._reduced(
+                sp.Transpose(ones), QuantityMatrix(Quantity("deltas", "l"), 1, 1), *self._summed(ones))))
 
     def _closed_rule(self) -> Equation | None:
         """BP1 in closed form, δ^L = a^L − y, where §2 derives it."""
@@ -114,28 +126,49 @@ class MatrixView:
             return self.view.equation(definition(m("deltas", "L"), sp.MatAdd(
                 m("outs", "L"), sp.MatMul(sp.Integer(-1), m("targets", None), evaluate=False), evaluate=False)))
 
+    def _several(self) -> bool:
+        return len(self.view.solution.matrix.samples) > 1
+
+    def _summed(self, ones) -> list:
+        """With several samples, the column of ones that sums a gradient over the samples' columns."""
+        return [ones] if self._several() else []
+
+    def _reduced(self, *factors):
+        """A gradient over several samples: 1/m times the sum over the columns (a mean), or the sum."""
+        mean = self._several() and self.view.solution.spec.reduction == "mean"
+        scale = [sp.Pow(sp.Symbol("m"), -1, evaluate=False)] if mean else []
+        return sp.MatMul(*scale, *factors, evaluate=False) if len(factors) + len(scale) > 1 else factors[0]
+
     def matrix_rules(self) -> list:
-        """BP1-BP4 in the notation's letters, for a layer l (and the output layer L)."""
+        """BP1-BP4 in the notation's letters, for a layer l (and the output layer L), BP1 to BP4
+        tagged as Nielsen tags them. With several samples the batch rules: a, z and δ have a column
+        per sample, the bias is repeated by b 1ᵀ, BP1 holds column by column (sample s's own error's
+        gradient), and BP3, BP4 sum over the columns (times 1/m for a mean)."""
+        several = self._several()
+
         def m(kind, layer, **fields):
             return QuantityMatrix(Quantity(kind, layer, **fields), 1, 1)
 
+        column = {"sample": "s"} if several else {}
         rate = self.view.network.rate
-        below = m("outs", "l-1")
+        below, ones = m("outs", "l-1"), sp.MatrixSymbol("\\mathbf{1}", 1, 1)
         elementwise = self.view.network.activation(self.view.network.depth)[0].elementwise
-        bp1 = (sp.HadamardProduct(m("grad_outs", "L"), m("slopes", "L"), evaluate=False) if elementwise
-               else sp.MatMul(sp.Transpose(m("jacobian", "L")), m("grad_outs", "L"), evaluate=False))
+        bp1 = (sp.HadamardProduct(m("grad_outs", "L", **column), m("slopes", "L", **column), evaluate=False)
+               if elementwise else sp.MatMul(sp.Transpose(m("jacobian", "L", **column)), m("grad_outs", "L", **column),
+                                             evaluate=False))
         has_biases = any(layer.bias is not None for layer in self.view.solution.spec.layers)
         net = sp.MatMul(m("weights", "l"), below, evaluate=False)
+        bias = sp.MatMul(m("biases", "l"), sp.Transpose(ones), evaluate=False) if several else m("biases", "l")
         equations = [
-            (m("nets", "l"), sp.MatAdd(net, m("biases", "l"), evaluate=False) if has_biases else net),
-            (m("outs", "l"), m("activated", "l")),
-            (m("deltas", "L"), bp1),
+            (m("nets", "l"), sp.MatAdd(net, bias, evaluate=False) if has_biases else net, None),
+            (m("outs", "l"), m("activated", "l"), None),
+            (m("deltas", "L", **column), bp1, "BP1"),
             (m("deltas", "l"), sp.HadamardProduct(sp.MatMul(sp.Transpose(m("weights", "l+1")), m("deltas", "l+1"),
-                                                            evaluate=False), m("slopes", "l"), evaluate=False)),
-            *([(m("gradient_biases", "l"), m("deltas", "l"))] if has_biases else []),
-            (m("gradient_weights", "l"), sp.MatMul(m("deltas", "l"), sp.Transpose(below), evaluate=False)),
+                                                            evaluate=False), m("slopes", "l"), evaluate=False), "BP2"),
+            *([(m("gradient_biases", "l"), self._reduced(m("deltas", "l"), *self._summed(ones)), "BP3")]
+              if has_biases else []),
+            (m("gradient_weights", "l"), self._reduced(m("deltas", "l"), sp.Transpose(below)), "BP4"),
             (m("weights", "l", updated=True), sp.MatAdd(m("weights", "l"), sp.MatMul(
-                sp.Integer(-1), rate, m("gradient_weights", "l"), evaluate=False), evaluate=False)),
+                sp.Integer(-1), rate, m("gradient_weights", "l"), evaluate=False), evaluate=False), None),
         ]
-        return [definition(lhs, form) for lhs, form in equations]
-
+        return [(definition(lhs, form), tag) for lhs, form, tag in equations]

@@ -11,7 +11,7 @@ significant digits below 10^-4 and from 10^6.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import math
 import re
@@ -85,6 +85,10 @@ def _strip(text: str) -> str:
 LINE_LIMIT = 80
 #: A member wider than this is broken into rows of terms, so wide layers stay on the page.
 ROW_LIMIT = 60
+#: A product of matrices wider than this is broken into rows of factors: a little wider than a row
+#: of terms, so that a 3×3 Jacobian times its vector (63) stays one product on one row, which it
+#: does in the PDF at 10 pt with the widest label beside it
+PRODUCT_LIMIT = 66
 _INVISIBLE = re.compile(r"\\(?:left|right)|[{}^_]")
 _CONTROL_WORD = re.compile(r"\\[A-Za-z]+")
 _UPRIGHT = re.compile(r"\\mathrm\{([A-Za-z]+)\}")
@@ -130,6 +134,18 @@ class Equation:
     multiline: bool
 
 
+def tagged(equation: Equation, tag: str | None) -> Equation:
+    """``equation`` numbered as a textbook numbers a named rule: (BP1) at the right, by \\tag, which
+    amsmath takes in \\[ \\] and MathJax in $$ (not inside aligned, so a one-line equation only)."""
+    if tag is None:
+        return equation
+    if equation.multiline:
+        raise ValueError(f"a tagged equation is one line: {tag}")
+    mark = f" \\tag{{{tag}}}"
+    return replace(equation, parts=(*equation.parts[:-1], equation.parts[-1] + mark),
+                   rows=(*equation.rows[:-1], equation.rows[-1] + mark))
+
+
 class SolutionPrinter(LatexPrinter):
     """Prints derive.py's expressions in one notation at one precision."""
 
@@ -164,9 +180,9 @@ class SolutionPrinter(LatexPrinter):
         """A member on one line, or a long sum broken into rows of whole terms (continuations signed);
         a wide product of matrices, one factor per row."""
         text = self.doprint(expr)
-        if visible_length(text) > ROW_LIMIT and isinstance(expr, (MatMul, HadamardProduct)):
+        if visible_length(text) > PRODUCT_LIMIT and isinstance(expr, (MatMul, HadamardProduct)):
             return self._factor_rows(expr)
-        if visible_length(text) <= ROW_LIMIT or not expr.is_Add:
+        if visible_length(text) <= ROW_LIMIT or not expr.is_Add:  # (a product that fits: one row)
             return [text]
         rows: list[str] = []
         for term in map(self.doprint, expr.args):
@@ -300,9 +316,18 @@ class SolutionPrinter(LatexPrinter):
     def _print_ImmutableDenseMatrix(self, expr):
         return self.matrix(expr.tolist())
 
+    def _print_BlockMatrix(self, expr):
+        """A row of labelled columns (each sample's own ∇ₐE): more than two as the first, ⋯, the last,
+        so the row stays as narrow as the numbers beside it."""
+        rows = [[self._print(block) for block in row] for row in expr.blocks.tolist()]
+        rows = [[row[0], "\\cdots", row[-1]] if len(row) > 2 else row for row in rows]
+        return "\\begin{bmatrix} " + " \\\\ ".join(" & ".join(row) for row in rows) + " \\end{bmatrix}"
+
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)
-        bare = isinstance(expr.arg, MatrixBase) or "^" not in inner  # a bmatrix, or a label without a superscript
+        # a bmatrix, or a plain label (a_{l-1}); a superscript, fraction (a Jacobian) or sample mark
+        # is bracketed, so the T reads as the whole matrix's
+        bare = isinstance(expr.arg, MatrixBase) or not any(mark in inner for mark in ("^", "\\frac", "["))
         return f"{inner}^{{T}}" if bare else f"\\left({inner}\\right)^{{T}}"
 
     def _print_MatMul(self, expr):
@@ -322,7 +347,9 @@ class SolutionPrinter(LatexPrinter):
 
     def _factor_rows(self, product) -> list[str]:
         """A wide product of matrices, a factor per row: scalars stay with the first matrix, and a
-        vector of ones (the sum over samples or over a shared bias's neurons) with the matrix it sums."""
+        vector of ones (the sum over samples or over a shared bias's neurons) with the matrix it sums.
+        A continuation row starts with its operator (· or ⊙): two matrices stacked with none between
+        them would read as one stacked matrix."""
         if isinstance(product, HadamardProduct):
             first, *rest = map(self._hadamard_factor, product.args)
             return [first, *(f"\\odot {factor}" for factor in rest)]
@@ -331,7 +358,7 @@ class SolutionPrinter(LatexPrinter):
         for factor in factors[1:] if sign else factors:
             text = self._print(factor)
             if seen_matrix and factor.is_Matrix and not _ones(factor):
-                rows.append(text)
+                rows.append(f"\\cdot {text}")
             else:
                 rows[-1:] = [f"{rows[-1]} {text}"] if rows else [sign + text]
             seen_matrix = seen_matrix or factor.is_Matrix

@@ -55,6 +55,10 @@ def layer_list(activations: list[tuple[int, str]]) -> str:
 
 
 #: Said before ∇_a C when each column is one sample's: by reduction, where the samples combine
+#: What the matrix form says of a non-element-wise activation's Jacobian where BP1 transposes it
+JACOBIAN_NOTES = {"softmax": ("Its Jacobian is symmetric (the slope of output $k$ by net input $j$ equals that of "
+                              "output $j$ by net input $k$), so its transpose is the same matrix.")}
+
 COLUMNS = {"mean": "the mean's factor 1/{m} comes in once, in BP3 and BP4 below",
            "sum": "the sum over the samples comes in BP3 and BP4 below"}
 
