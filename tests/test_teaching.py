@@ -225,3 +225,25 @@ def test_a_softmax_output_near_1_is_noticed_unless_cross_entropy_cancels_its_slo
     assert f"**A saturated unit.** Neuron $a^{{1}}_{{1}}$ outputs ${out:.8f}$, where the slope of softmax" in text
     cross_entropy = symbackprop.render(symbackprop.solve({**spec, "loss": "cross_entropy"}), "md")
     assert "A saturated unit" not in cross_entropy
+
+
+def test_a_relu_that_dies_between_recorded_updates_is_dated_by_its_own_update():
+    """deep's a²₂ dies at update 7: the notice said "by update 10" (the updates training records are
+    1 and 10). The oracle: tests/exact_reference.py's own gradient descent, no backpropagation, whose
+    net input into a²₂ is above 0 after update 6 and at most 0 from update 7 to update 10."""
+    import exact_reference
+    import mpmath
+
+    from symbackprop.model.spec import load_spec
+
+    text = symbackprop.render(symbackprop.solve("deep"), "md")
+    notice = text[text.index("### What to notice"):text.index("## Verification")]
+    assert "**A dead ReLU.** Neuron $a^{2}_{2}$ has net input $-0.007519315$ after update 7" in notice
+    spec = load_spec("deep")
+    with mpmath.workdps(40):
+        flat, rate, nets = exact_reference.initial(spec), mpmath.mpf(spec.learning_rate), []
+        for _ in range(10):
+            flat = [v - rate * g for v, g in zip(flat, exact_reference.gradient(spec, flat))]
+            nets.append(max(exact_reference.forward(spec, flat, s.inputs)[0][1][1] for s in spec.samples))
+    assert nets[5] > 0 and all(z <= 0 for z in nets[6:])
+    assert float(nets[6]) == pytest.approx(-0.007519315, abs=1e-9)

@@ -196,28 +196,37 @@ class NumericNetwork:
     def reference(self, iterations: int) -> Reference:
         """The first update, and the first ``iterations`` iterations, computed here independently."""
         state = self.initial_state()
-        everything = list(range(len(self.samples)))
-        updated_above = self.spec.hidden_deltas == "updated"
-        initial = self.update(state, everything, updated_above=False)
-        batches = [everything] if self.spec.mode == "batch" else [[i] for i in everything]
-        first = self.update(state, batches[0], updated_above)
-        errors, final = self._iterate(state, iterations, batches, updated_above)
+        initial = self.update(state, list(range(len(self.samples))), updated_above=False)
+        first = self.update(state, self._batches()[0], self.spec.hidden_deltas == "updated")
+        errors, final = self._iterate(state, iterations)
         error_spread, state_spread = [0.0] * len(errors), [0.0] * len(final.flat())
         for signs in ((1, 1), (1, -1)):  # all up, and alternating: two directions a perturbation can take
             flat = [v * (1 + PERTURBATION * signs[i % 2]) for i, v in enumerate(state.flat())]
-            moved_errors, moved = self._iterate(self.state_from(flat), iterations, batches, updated_above)
+            moved_errors, moved = self._iterate(self.state_from(flat), iterations)
             error_spread = [max(d, abs(a - b)) for d, a, b in zip(error_spread, errors, moved_errors)]
             state_spread = [max(d, abs(a - b)) for d, a, b in zip(state_spread, final.flat(), moved.flat())]
         return Reference(tuple(map(_float_trace, initial.traces)), _float_update(first), tuple(map(float, errors)),
                          _float_state(final), tuple(map(float, error_spread)), tuple(map(float, state_spread)))
 
-    def _iterate(self, state: State, iterations: int, batches: list, updated_above: bool) -> tuple[list, State]:
-        errors = []
+    def states(self, state: State, iterations: int) -> list[State]:
+        """The state after each of ``iterations`` more iterations from ``state``, as training makes them
+        (its mode, its hidden deltas): the reference's, and those a finding of "What to notice" needs
+        between the updates training recorded."""
+        found = []
         for _ in range(iterations):
-            for batch in batches:
-                state = self.update(state, batch, updated_above).state
-            errors.append(self.error(state))
-        return errors, state
+            for batch in self._batches():
+                state = self.update(state, batch, self.spec.hidden_deltas == "updated").state
+            found.append(state)
+        return found
+
+    def _batches(self) -> list[list[int]]:
+        """The samples of each update in an iteration: all at once (batch), or one at a time (online)."""
+        everything = list(range(len(self.samples)))
+        return [everything] if self.spec.mode == "batch" else [[i] for i in everything]
+
+    def _iterate(self, state: State, iterations: int) -> tuple[list, State]:
+        states = self.states(state, iterations)
+        return [self.error(s) for s in states], states[-1] if states else state
 
 
 def _floats(values: list) -> list:

@@ -20,6 +20,7 @@ SATURATED = {"sigmoid": 0.01, "tanh": 0.02, "softmax": 0.01}  # a slope below th
 #: The slope of an output on its own net input (softmax: the Jacobian's diagonal)
 SLOPES = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a * a, "softmax": lambda a: a * (1 - a)}
 VANISHING = 100  # a layer's largest gradient this many times smaller than the output layer's
+STEPPED = 9  # updates between two recorded moments that a dead unit's first is searched among, one by one
 
 
 def notices(view: ViewBuilder) -> list[dict]:
@@ -30,9 +31,30 @@ def notices(view: ViewBuilder) -> list[dict]:
 def _nets(solution: Solution, parameters) -> list[list[list[float]]]:
     """Each sample's net inputs, layer by layer (index 0: none), at ``parameters`` (flat)."""
     numeric = solution.exact
-    state = numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state()
+    return _nets_at(solution, numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state())
+
+
+def _nets_at(solution: Solution, state) -> list[list[list[float]]]:
+    numeric = solution.exact
     with numeric.precision():
         return [[list(map(float, z)) for z in numeric.forward(state, inputs)[0]] for inputs, _ in numeric.samples]
+
+
+def _dead_from(solution: Solution, l: int, j: int, before: tuple[int, tuple | None], moment: int) -> tuple[int | None, list]:
+    """The update from which unit j of layer l stays dead up to ``moment`` (where it was found dead),
+    stepped by the numeric engine from the last recorded moment it was alive, ``before``; with its net
+    inputs then. Beyond STEPPED updates apart, None (the document says "by update")."""
+    start, parameters = before
+    if moment - start > STEPPED:
+        return None, []
+    numeric = solution.exact
+    state = numeric.state_from(list(parameters)) if parameters is not None else numeric.initial_state()
+    with numeric.precision():
+        nets = [[sample[l][j - 1] for sample in _nets_at(solution, s)] for s in numeric.states(state, moment - start)]
+    first = moment
+    while first - 1 > start and max(nets[first - 2 - start]) <= 0:
+        first -= 1
+    return first, nets[first - 1 - start]
 
 
 def _moments(solution: Solution) -> list[tuple[int, tuple | None]]:
@@ -47,7 +69,7 @@ def _dead_relus(view: ViewBuilder) -> list[dict]:
     layers = [l for l, layer in enumerate(solution.spec.layers, start=1) if layer.activation == "relu"]
     if not layers or solution.spec.iterations < 1:
         return []
-    found, said = [], set()
+    found, said, before = [], set(), None
     for moment, parameters in _moments(solution):
         nets = _nets(solution, parameters)
         for l in layers:
@@ -56,17 +78,21 @@ def _dead_relus(view: ViewBuilder) -> list[dict]:
                 if (l, j) in said or max(values) > 0:
                     continue
                 said.add((l, j))
-                found.append(_dead(view, l, j, moment, parameters, values))
+                first, then = _dead_from(solution, l, j, before, moment) if before else (moment, values)
+                found.append(_dead(view, l, j, (first, moment), parameters, then or values))
+        before = (moment, parameters)
     return found
 
 
-def _dead(view: ViewBuilder, l: int, j: int, moment: int, parameters, values: list[float]) -> dict:
-    """The sentence for a dead unit, with the parameters found unchanged from ``moment`` to the end."""
+def _dead(view: ViewBuilder, l: int, j: int, moments: tuple[int | None, int], parameters, values: list[float]) -> dict:
+    """The sentence for a dead unit, dead from the first of ``moments`` (None: not searched) and found so
+    at the second, whose ``parameters`` the ones it freezes are compared from, to the end."""
     solution, network = view.solution, view.network
+    first, moment = moments
     then = parameters if parameters is not None else [p.value for p in network.parameters]
     frozen = [p for p, b, f in zip(network.parameters, then, solution.training.final) if b == f and _touches(p, l, j)]
-    when = "before any update" if moment == 0 else (
-        "after the first update" if moment == 1 else f"by update {moment}")
+    when = ("before any update" if first == 0 else "after the first update" if first == 1 else
+            f"by update {moment}" if first is None else f"after update {first}")
     nets = ", ".join(sorted({view.number(v) for v in values}))
     # the value stands apart from the label: a sheet's checker reads "z = v" as an answer for z
     sentence = (f"Neuron ${view.latex(network.out(l, j, None))}$ has net input ${nets}$ "
