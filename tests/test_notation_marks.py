@@ -173,3 +173,19 @@ def test_section_2_says_its_error_is_one_samples_where_there_are_several():
     assert ("Here $E$ is one sample's error; from §3 on, $E^{(1)}$ is sample 1's (and likewise for every sample) "
             "and $E$ the mean of the samples' errors") in rules
     assert "one sample's error" not in _document("mazur")
+
+
+def test_a_sum_over_a_layer_counts_its_neurons_as_the_notation_does():
+    """Indexed neurons are a₂₀ … a₂₂: a sum from k = 1 to n names a neuron 3 and leaves out neuron 0."""
+    indexed = _document("softmax", notation="indexed", form="both")
+    assert "\\sum_{k=0}^{n - 1}" in indexed and "\\sum_{m=0}^{n - 1}" in indexed
+    assert "=1}^{n}" not in indexed
+    assert "\\sum_{k=1}^{n}" in _document("softmax", notation="nielsen")
+
+
+def test_a_rule_writes_no_power_that_reads_as_a_layer():
+    """§1 says a superscript is a layer; tanh's slope 1 − a² would then read as layer 2's a."""
+    document = _document("bce", notation="nielsen")
+    rules = document[document.index("## 2."):document.index("## 3.")]
+    assert "\\frac{\\partial a}{\\partial z} = 1 - \\tanh{\\left(z \\right)}^{2}" in rules
+    assert "a^{2}" not in rules.replace("a^{2}_{", "")

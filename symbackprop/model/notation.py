@@ -82,6 +82,7 @@ class Notation:
     matrices: dict[str, str] = field(default_factory=dict)
     # how to read its labels, said once in §1 (prose with $…$ maths): what each index counts
     reading: str = ""
+    first: int = 1  # the number of a layer's first neuron, where a sum over a layer begins
 
 
 NOTATIONS: dict[str, Notation] = {
@@ -142,7 +143,7 @@ NOTATIONS: dict[str, Notation] = {
             "bias": "b^{{{l}}}_{{{j0}}}", "shared_bias": "b^{{{l}}}", "rate": "\\eta",
         },
         generic={"net": "z", "out": "a", "target": "t", "error": "E", "input": "a", "weight": "w"},
-        updated=PLUS, sample=SAMPLE_BRACKET,  # every neuron index from 0, targets too (t_0 beside a_{20})
+        updated=PLUS, sample=SAMPLE_BRACKET, first=0,  # every neuron index from 0, targets too (t_0 beside a_{20})
         matrices={"weights": "W^{{{l}}}", "biases": "b^{{{l}}}", "nets": "z_{{{l}}}", "outs": "a_{{{l}}}",
                   "inputs": "a_{{0}}", "deltas": "\\delta_{{{l}}}", "targets": "t", "error": "E"},
         reading=("Neurons are counted from 0: $z_{lj}$ and $a_{lj}$ are the net input and output of neuron $j$ of "

@@ -56,6 +56,9 @@ class Scalar:
     # Bits lost per unit of |net| when the slope is computed from out (1 - out = e^{-|net|} for a
     # sigmoid, 1 - out^2 about 4 e^{-2|net|} for tanh): derive.py works with that many more bits.
     saturation_bits: float = 0.0
+    # (net, out, alpha) -> the slope as §2 states it, where the textbook form would mislead: tanh's
+    # 1 − a² reads as layer 2's a in a notation whose superscripts are layers; None: ``slope``
+    stated_slope: Callable | None = None
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ def elementwise(scalar: Scalar, parameter: RuleParameter | None = None, probabil
     """The layer-wise faces of a per-neuron rule: a diagonal Jacobian."""
     def shown(alpha):
         net, out = generic("net"), generic("out")
-        return (out, scalar.formula(net, alpha)), (sp.Derivative(out, net, evaluate=False), scalar.slope(net, out, alpha))
+        slope = scalar.stated_slope or scalar.slope
+        return (out, scalar.formula(net, alpha)), (sp.Derivative(out, net, evaluate=False), slope(net, out, alpha))
 
     return Activation(
         formula=lambda nets, k, alpha: scalar.formula(nets[k], alpha),
@@ -146,6 +150,7 @@ ACTIVATIONS: dict[str, Activation] = {
         value=lambda z, _a: math_of(z).tanh(z),
         derivative=lambda z, a, _a: 1.0 - a * a,
         saturation_bits=2 / math.log(2),
+        stated_slope=lambda z, a, _a: 1 - sp.tanh(z) ** 2,
     )),
     # relu'(0) = 0 by convention (DESIGN.md section 2): the "otherwise" branch includes 0.
     "relu": elementwise(Scalar(

@@ -292,12 +292,15 @@ class SolutionPrinter(LatexPrinter):
         return f"\\ln\\left({self._print(expr.args[0])}\\right)"
 
     def _print_Sum(self, expr):
-        """A sum over one index, as textbooks write it; SymPy's unevaluated 1 * f shown as f."""
+        """A sum over one index (1 to n: a layer's neurons), as textbooks write it, counted as the notation
+        counts its neurons; SymPy's unevaluated 1 * f shown as f."""
         function = expr.function
         if function.is_Mul and function.args[0] == 1:
             function = function.func(*function.args[1:], evaluate=False) if len(function.args) > 2 else function.args[1]
         (index, low, high), = expr.limits
-        return f"\\sum_{{{self._print(index)}={self._print(low)}}}^{{{self._print(high)}}} {self._print(function)}"
+        shift = 1 - self.labels.notation.first  # a sum over a layer's neurons from 0 to n − 1 where they count from 0
+        top = self._print(high) + (f" - {shift}" if shift else "")
+        return f"\\sum_{{{self._print(index)}={int(low) - shift}}}^{{{top}}} {self._print(function)}"
 
     # -- the matrix form -------------------------------------------------------------------------
     def _print_QuantityMatrix(self, expr):
