@@ -67,8 +67,8 @@ def before_step(role: str, activation: str, elementwise: bool, shared_bias: bool
                 samples: int = 1, reduction: str = "mean") -> str:
     """The sentence a matrix-form step of this role needs first, or ""."""
     if role == "matrix_grad_out" and samples > 1:
-        return ("Each column is the derivative of that sample's own error, not of the error over all "
-                f"{samples} samples: " + COLUMNS[reduction].format(m=samples) + ".")
+        return ("Each column is the derivative of that sample's own error, not of the error over "
+                f"{'both' if samples == 2 else f'all {samples}'} samples: " + COLUMNS[reduction].format(m=samples) + ".")
     if role == "matrix_out":
         return f"Here $\\sigma$ is {NAMES[activation]}, {APPLIED[elementwise]}:"
     if role == "matrix_slope":
