@@ -247,3 +247,13 @@ def test_a_relu_that_dies_between_recorded_updates_is_dated_by_its_own_update():
             nets.append(max(exact_reference.forward(spec, flat, s.inputs)[0][1][1] for s in spec.samples))
     assert nets[5] > 0 and all(z <= 0 for z in nets[6:])
     assert float(nets[6]) == pytest.approx(-0.007519315, abs=1e-9)
+
+
+def test_a_shared_bias_is_said_to_be_one_number_where_its_column_is_shown():
+    """mazur's matrix form showed b⁽¹⁾ as the column [0.35; 0.35] and its gradient [1 1]δ as one
+    number, without a word on why the shapes differ (third review)."""
+    text = document("mazur", "matrix")
+    said = "The layer's bias is one number shared by every neuron: the column below repeats it"
+    assert text.count(said) == 2
+    assert text.index(said) < text.index("\\begin{bmatrix} 0.35 \\cr 0.35 \\end{bmatrix}")
+    assert said not in document("softmax", "matrix")

@@ -73,9 +73,13 @@ def before_step(role: str, activation: str, elementwise: bool, shared_bias: bool
         return f"Here $\\sigma$ is {NAMES[activation]}, {APPLIED[elementwise]}:"
     if role == "matrix_slope":
         return f"$\\sigma'$ is {SLOPES[activation]}:"
+    if role == "matrix_net" and shared_bias:
+        return ("The layer's bias is one number shared by every neuron: the column below repeats it, and "
+                "BP3's gradient for it is one number too.")
     if role == "matrix_gradient_biases" and shared_bias:
         said = ("The layer has one shared bias, added to every neuron's net input, so its gradient is the sum "
-                "of the layer's $\\delta$ (a row of ones times $\\delta$), not $\\delta$ itself.")
+                "of the layer's $\\delta$ (a row of ones times $\\delta$), not $\\delta$ itself: one number, "
+                "as the bias is.")
         return said + (" " + shift_invariant_words(activation, rounded=True) if shift_invariant else "")
     return ""
 
