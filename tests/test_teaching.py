@@ -254,6 +254,6 @@ def test_a_shared_bias_is_said_to_be_one_number_where_its_column_is_shown():
     number, without a word on why the shapes differ (third review)."""
     text = document("mazur", "matrix")
     said = "The layer's bias is one number shared by every neuron: the column below repeats it"
-    assert text.count(said) == 2
+    assert text.count(said) == 1  # said once, at the first shared layer
     assert text.index(said) < text.index("\\begin{bmatrix} 0.35 \\cr 0.35 \\end{bmatrix}")
     assert said not in document("softmax", "matrix")
