@@ -189,3 +189,11 @@ def test_a_rule_writes_no_power_that_reads_as_a_layer():
     rules = document[document.index("## 2."):document.index("## 3.")]
     assert "\\frac{\\partial a}{\\partial z} = 1 - \\tanh{\\left(z \\right)}^{2}" in rules
     assert "a^{2}" not in rules.replace("a^{2}_{", "")
+
+
+def test_a_power_of_a_sample_marked_value_is_bracketed():
+    """a₁₀[1]² read as a square on the sample's number (third review): (a₁₀[1])²."""
+    spec = _spec("xor")
+    spec["layers"][0]["activation"] = "tanh"
+    text = symbackprop.render(symbackprop.solve({**spec, "notation": "indexed", "iterations": 1}), "md")
+    assert "1 - \\left(a_{10}[1]\\right)^{2}" in text and "a_{10}[1]^{2}" not in text

@@ -271,8 +271,8 @@ class SolutionPrinter(LatexPrinter):
         if expr.exp == -1:
             return f"\\frac{{1}}{{{self._print(expr.base)}}}"
         base = self.parenthesize(expr.base, PRECEDENCE["Pow"], strict=True)
-        if "^" in base and not base.startswith("\\left("):
-            base = f"\\left({base}\\right)"  # (w^{2}_{11})^{1-1}: the power apart from the layer index
+        if ("^" in base or base.endswith("]")) and not base.startswith("\\left("):
+            base = f"\\left({base}\\right)"  # (w^{2}_{11})^{1-1}, (a_{10}[1])^{2}: the power apart from an index
         return f"{base}^{{{self._exponent(expr.exp)}}}"
 
     def _print_SoftmaxShare(self, expr):
