@@ -183,8 +183,7 @@ class ViewBuilder:
                            "bias": words.bias(layer.bias_kind, layer.width)})
         return {
             "shape": "-".join(str(w) for w in spec.widths), "layers": layers, "inputs": spec.widths[0],
-            "loss": spec.loss, "loss_words": LOSS_WORDS[spec.loss] + (f" (n = {self.network.outputs})"
-                                                                    if spec.loss == "mse" else ""),
+            "loss": spec.loss, "loss_words": self._loss_words(),
             "reduction": spec.reduction,
             "mode": spec.mode, "update_biases": spec.update_biases, "hidden_deltas": spec.hidden_deltas,
             "iterations": spec.iterations, "samples": len(spec.samples),
@@ -224,6 +223,11 @@ class ViewBuilder:
                                                                    biases=biases),
                 "equations": [self.equation(equation)]}
 
+    def _loss_words(self) -> str:
+        """The loss in words, as §1 and §2 say it; mse names its n."""
+        loss = self.solution.spec.loss
+        return LOSS_WORDS[loss] + (f" (n = {self.network.outputs})" if loss == "mse" else "")
+
     def _loss_rule(self) -> dict:
         """The loss in the document's own output labels, and its derivative for the first output."""
         network, n = self.network, self.network.outputs
@@ -233,8 +237,7 @@ class ViewBuilder:
         t, o = network.target(1, None), network.out(depth, 1, None)
         equations = [definition(error, add(*shown)),
                      definition(partial(error, o), with_zeros(loss.power_rule(t, o, n), 1, n), loss.slope(t, o, n))]
-        spec = self.solution.spec
-        said = LOSS_WORDS[spec.loss] + (f" (n = {n})" if spec.loss == "mse" else "")
+        spec, said = self.solution.spec, self._loss_words()
         if len(spec.samples) > 1:
             said += words.ONE_SAMPLE.format(sample_error=self.latex(network.error(1)), error=self.latex(error),
                                             combined=spec.reduction)
@@ -434,6 +437,4 @@ class ViewBuilder:
         # a note's words and the labels it names, which the templates set as maths
         notes = [[{"math": not isinstance(part, str), "text": part if isinstance(part, str) else ", ".join(part)}
                   for part in note.parts] for note in verification.notes]
-        return {"methods": verification.describe(), "notes": notes,
-                "max_difference": scientific(verification.max_relative_difference, 2),
-                "agreement": words.agreement(figures)}
+        return {"methods": verification.describe(), "notes": notes, "agreement": words.agreement(figures)}
